@@ -1,0 +1,153 @@
+// Message bodies exchanged between the stages over ZeroMQ.
+//
+// Each body is a msgpack array (MSGPACK_DEFINE_ARRAY), so fields are matched by
+// position. A new field is only ever appended at the end, which keeps older
+// readers working: msgpack-cxx leaves trailing fields that the sender did not
+// send at their default values. Removing or reordering a field needs a new
+// kProtocolVersion.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+namespace memgov::protocol {
+
+// Version of the wire format carried in every envelope. A receiver rejects an
+// envelope whose version differs from its own.
+inline constexpr std::uint8_t kProtocolVersion = 1;
+
+enum class message_kind : std::uint8_t {
+  ping = 1,
+  pong = 2,
+  ratelimit_check = 10,
+  ratelimit_result = 11,
+  authz_check = 20,
+  authz_result = 21,
+  ownership_record = 22,
+  ownership_recorded = 23,
+  audit_event = 30,
+  audit_ack = 31,
+  error = 255,
+};
+
+// Returns a stable lower-case name of a kind, for logs and metric labels.
+const char* to_string(message_kind kind);
+
+// Sent in reply to any request the receiver could not handle (bad envelope,
+// unknown kind, dependency down). The requester treats it as a failure of
+// that stage and fails closed.
+struct error_reply {
+  std::string reason;
+  MSGPACK_DEFINE_ARRAY(reason);
+};
+
+struct ping_request {
+  std::string sender;  // Stage name of the requester, for logs.
+  MSGPACK_DEFINE_ARRAY(sender);
+};
+
+struct pong_reply {
+  std::string stage;     // Stage name of the replier ("authz", ...).
+  std::string instance;  // Replica identity: host, pid and bound endpoint.
+  bool ready = false;    // Whether the replier's own dependencies answer.
+  MSGPACK_DEFINE_ARRAY(stage, instance, ready);
+};
+
+struct ratelimit_request {
+  std::string request_id;
+  std::string tenant;
+  std::string actor;
+  std::string role;
+  MSGPACK_DEFINE_ARRAY(request_id, tenant, actor, role);
+};
+
+struct ratelimit_reply {
+  bool allowed = false;
+  std::uint32_t limit = 0;          // Requests admitted per window for this role.
+  std::uint32_t remaining = 0;      // Requests still admitted in the current window.
+  std::uint32_t reset_seconds = 0;  // Seconds until the oldest counted request leaves the window.
+  std::uint32_t retry_after_seconds = 0;  // Set when denied; at least 1.
+  MSGPACK_DEFINE_ARRAY(allowed, limit, remaining, reset_seconds, retry_after_seconds);
+};
+
+// One identifier named by a request: kind is "user_id", "agent_id", "run_id"
+// or "memory_id". tenant is the owner the authz stage found ("" when none);
+// the ingress leaves it empty.
+struct subject_ref {
+  std::string kind;
+  std::string id;
+  std::string tenant;
+  MSGPACK_DEFINE_ARRAY(kind, id, tenant);
+};
+
+struct authz_request {
+  std::string request_id;
+  std::string tenant;
+  std::string actor;
+  std::vector<std::string> roles;
+  std::string action;    // "read", "write", "delete" or "admin".
+  std::string method;    // HTTP method as received.
+  std::string path;      // Normalized path that Mem0 will route.
+  std::string resource;  // Summary for the audit row, e.g. "user_id:alice".
+  std::vector<subject_ref> subjects;
+  std::int64_t time_unix_ms = 0;  // When the ingress received the request.
+  MSGPACK_DEFINE_ARRAY(request_id, tenant, actor, roles, action, method, path, resource, subjects,
+                       time_unix_ms);
+};
+
+struct authz_reply {
+  bool allowed = false;
+  std::string reason;           // Why it was denied, or empty when allowed.
+  std::string resource_tenant;  // Owner of the target as given to the policy.
+  std::string policy_revision;  // Revision string the policy reported, if any.
+  MSGPACK_DEFINE_ARRAY(allowed, reason, resource_tenant, policy_revision);
+};
+
+// Sent by the ingress after Mem0 created memories, so that the authz stage
+// records which tenant owns each new memory id.
+struct ownership_record_request {
+  std::string request_id;
+  std::string tenant;
+  std::vector<subject_ref> subjects;  // Kind "memory_id" for new memories.
+  MSGPACK_DEFINE_ARRAY(request_id, tenant, subjects);
+};
+
+struct ownership_record_reply {
+  std::uint32_t recorded = 0;
+  MSGPACK_DEFINE_ARRAY(recorded);
+};
+
+// One row of mem0_audit_log. The sink stores what it is given; event_id makes
+// a replay idempotent.
+struct audit_event {
+  std::string event_id;  // UUID, unique per event.
+  std::int64_t timestamp_unix_us = 0;
+  std::string request_id;
+  std::string tenant_id;
+  std::string actor_id;
+  std::string actor_role;
+  std::string action;
+  std::string resource;
+  std::string decision;  // "allow", "deny", "invalid_request", "rate_limited" or "error".
+  std::string reason;
+  std::string method;
+  std::string path;
+  std::int32_t status_code = 0;  // Status returned to the client.
+  double latency_ms = 0;         // Gateway time until the decision or response.
+  std::string source_ip;
+  std::string policy_revision;
+  MSGPACK_DEFINE_ARRAY(event_id, timestamp_unix_us, request_id, tenant_id, actor_id, actor_role,
+                       action, resource, decision, reason, method, path, status_code, latency_ms,
+                       source_ip, policy_revision);
+};
+
+struct audit_ack {
+  bool durable = false;  // True once the event is stored where a crash cannot lose it.
+  std::string reason;    // Why it was not stored, when durable is false.
+  MSGPACK_DEFINE_ARRAY(durable, reason);
+};
+
+}  // namespace memgov::protocol

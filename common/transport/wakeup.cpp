@@ -1,0 +1,37 @@
+#include "transport/wakeup.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace memgov::transport {
+
+wakeup::wakeup() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (fd_ < 0) {
+    throw std::runtime_error(std::string("eventfd failed: ") + std::strerror(errno));
+  }
+}
+
+wakeup::~wakeup() {
+  ::close(fd_);
+}
+
+void wakeup::notify() {
+  std::uint64_t one = 1;
+  // A full counter (EAGAIN) still leaves the fd readable, which is all we need.
+  ssize_t ignored = ::write(fd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+void wakeup::clear() {
+  std::uint64_t value = 0;
+  ssize_t ignored = ::read(fd_, &value, sizeof(value));
+  (void)ignored;
+}
+
+}  // namespace memgov::transport
