@@ -41,7 +41,7 @@ std::string add_route_identifiers(route_id route, std::string_view memory_id,
     case route_id::delete_memory:
     case route_id::memory_history:
     case route_id::update_memory: {
-      if (const char* problem = identifier_problem(memory_id)) {
+      if (const char* problem = memory_id_problem(memory_id)) {
         return std::string("memory id in the path ") + problem;
       }
       subjects.add(identifier_kind::memory_id, memory_id);

@@ -44,4 +44,20 @@ std::string excerpt_for_reason(std::string_view text) {
   return out;
 }
 
+const char* memory_id_problem(std::string_view id) {
+  constexpr std::size_t kUuidLength = 36;
+  if (id.size() != kUuidLength) {
+    return "is not a lower-case UUID";
+  }
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool ok = dash_position ? c == '-' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (!ok) {
+      return "is not a lower-case UUID";
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace memgov::ingress::request

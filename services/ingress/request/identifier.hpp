@@ -22,6 +22,13 @@ inline constexpr std::string_view kWildcardId = "*";
 // of an entity id: " alice" would be checked here as one id and executed by Mem0 as another.
 const char* identifier_problem(std::string_view id);
 
+// Returns nullptr when `id` is a memory id in the one spelling this gateway accepts, the
+// canonical lower-case UUID ("8-4-4-4-12" hex digits), else a phrase completing "<where> ...".
+// Mem0 parses memory ids as UUIDs, so an upper-case or hyphen-free spelling reaches the same
+// memory; accepting only one spelling keeps the ownership registry's key and Mem0's lookup the
+// same id.
+const char* memory_id_problem(std::string_view id);
+
 // Returns `text` made safe to quote in an error reason: at most 64 bytes, every byte that is
 // not printable ASCII replaced by '?', and "..." appended when it was cut.
 std::string excerpt_for_reason(std::string_view text);
