@@ -1,0 +1,22 @@
+// The request handler of the ratelimit stage's server: reads a ratelimit_check, resolves the
+// role's limit and passes the check to the backend, which replies through the responder.
+#pragma once
+
+#include "protocol/messages.hpp"
+#include "ratelimit_backend.hpp"
+#include "ratelimit_metrics.hpp"
+#include "role_limits.hpp"
+#include "transport/stage_server.hpp"
+
+namespace memgov::ratelimit {
+
+// Converts a decision into the wire reply.
+protocol::ratelimit_reply to_reply(const limit_decision& decision);
+
+// Returns a handler for transport::stage_server. It runs on the socket thread and never
+// blocks. The referenced objects must outlive the server and the backend.
+transport::request_handler make_ratelimit_handler(const role_limits& roles,
+                                                  ratelimit_backend& backend,
+                                                  ratelimit_metrics& metrics);
+
+}  // namespace memgov::ratelimit
