@@ -9,8 +9,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include "actor_metrics.hpp"
 #include "batch_write.hpp"
+#include "metrics/actor_metrics.hpp"
 
 namespace memgov::audit {
 
@@ -37,7 +37,7 @@ class audit_metrics {
   // memgov_audit_ready: 1 while the last PostgreSQL statement or ping succeeded.
   prometheus::Gauge& ready() { return ready_; }
 
-  actor_metrics& writer_actor() { return writer_actor_; }
+  metrics::actor_metrics& writer_actor() { return writer_actor_; }
 
  private:
   prometheus::Counter& accepted_;
@@ -48,7 +48,7 @@ class audit_metrics {
   prometheus::Histogram& batch_size_;
   prometheus::Family<prometheus::Histogram>& batch_seconds_;
   prometheus::Gauge& ready_;
-  actor_metrics writer_actor_;
+  metrics::actor_metrics writer_actor_;
 };
 
 }  // namespace memgov::audit

@@ -2,8 +2,8 @@
 
 #include <prometheus/gauge.h>
 
-#include "actor_metrics.hpp"
 #include "log/logger.hpp"
+#include "metrics/actor_metrics.hpp"
 #include "sliding_window_limiter.hpp"
 
 namespace memgov::ratelimit {

@@ -20,9 +20,11 @@ namespace prometheus {
 class Gauge;
 }
 
-namespace memgov::ratelimit {
-
+namespace memgov::metrics {
 struct actor_metrics;
+}
+
+namespace memgov::ratelimit {
 
 // Message (check_atom, std::string key, std::uint32_t limit, decision_callback done).
 using check_atom = caf::atom_constant<caf::atom("check")>;
@@ -34,8 +36,8 @@ struct shard_options {
   std::size_t max_keys = 0;  // For this shard alone.
   std::chrono::seconds sweep_interval{5};
   std::shared_ptr<const time_source> clock;
-  actor_metrics* metrics = nullptr;   // Not owned; outlives the actor.
-  prometheus::Gauge* keys = nullptr;  // Not owned; set to keys_tracked() after each sweep.
+  metrics::actor_metrics* metrics = nullptr;  // Not owned; outlives the actor.
+  prometheus::Gauge* keys = nullptr;          // Not owned; set to keys_tracked() after each sweep.
 };
 
 caf::behavior limiter_shard(caf::event_based_actor* self, shard_options options);

@@ -10,7 +10,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include "actor_metrics.hpp"
+#include "metrics/actor_metrics.hpp"
 #include "sliding_window_limiter.hpp"
 
 namespace memgov::ratelimit {
@@ -30,7 +30,7 @@ class ratelimit_metrics {
   // memgov_ratelimit_keys_tracked{shard}.
   prometheus::Gauge& keys_tracked(int shard) { return *keys_tracked_.at(shard); }
 
-  actor_metrics& limiter_actor() { return limiter_actor_; }
+  metrics::actor_metrics& limiter_actor() { return limiter_actor_; }
 
  private:
   static constexpr std::size_t kOutcomes = 3;
@@ -38,7 +38,7 @@ class ratelimit_metrics {
   std::vector<std::array<prometheus::Counter*, kOutcomes>> decisions_;  // by role label
   prometheus::Family<prometheus::Counter>& invalid_requests_;
   std::vector<prometheus::Gauge*> keys_tracked_;
-  actor_metrics limiter_actor_;
+  metrics::actor_metrics limiter_actor_;
 };
 
 }  // namespace memgov::ratelimit

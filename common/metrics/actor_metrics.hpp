@@ -10,7 +10,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-namespace memgov::ratelimit {
+namespace memgov::metrics {
 
 struct actor_metrics {
   actor_metrics(prometheus::Registry& registry, const std::string& stage, const std::string& actor);
@@ -20,4 +20,4 @@ struct actor_metrics {
   prometheus::Gauge& mailbox_depth;           // memgov_actor_mailbox_depth
 };
 
-}  // namespace memgov::ratelimit
+}  // namespace memgov::metrics

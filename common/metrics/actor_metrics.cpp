@@ -1,6 +1,6 @@
-#include "actor_metrics.hpp"
+#include "metrics/actor_metrics.hpp"
 
-namespace memgov::ratelimit {
+namespace memgov::metrics {
 namespace {
 
 prometheus::Labels labels_of(const std::string& stage, const std::string& actor) {
@@ -31,4 +31,4 @@ actor_metrics::actor_metrics(prometheus::Registry& registry, const std::string& 
                         .Register(registry)
                         .Add(labels_of(stage, actor))) {}
 
-}  // namespace memgov::ratelimit
+}  // namespace memgov::metrics
