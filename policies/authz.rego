@@ -53,3 +53,16 @@ role_list_phrase := sprintf("roles %s", [concat(", ", input.roles)]) if count(in
 default revision := "unset"
 
 revision := data.memgov.revision if is_string(data.memgov.revision)
+
+# The one document the authz service reads: POST /v1/data/mem0/authz/decision. Asking for this
+# rule alone lets OPA skip the rules a decision does not need.
+decision := {
+	"allow": allow,
+	"deny": deny,
+	"reason": reason_text,
+	"revision": revision,
+}
+
+default reason_text := ""
+
+reason_text := reason

@@ -38,6 +38,9 @@ deny contains message if {
 	owner := object.get(subject, "tenant", "")
 	owner != ""
 	owner != input.tenant
+
+	# The resource message above already names this owner.
+	owner != input.resource_tenant
 	message := sprintf(
 		"subject %s:%s belongs to %s, requester is %s",
 		[subject.kind, subject.id, owner, input.tenant],

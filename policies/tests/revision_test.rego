@@ -21,3 +21,23 @@ test_revision_defined_without_input if {
 test_revision_default_without_data if {
 	authz.revision == "unset" with data.memgov as {}
 }
+
+test_decision_document_carries_every_field if {
+	result := authz.decision with input as {
+		"action": "read", "roles": ["agent-reader"], "tenant": "a",
+		"resource_tenant": "b", "resource": "user_id:x", "subjects": [],
+	}
+	result.allow == false
+	count(result.deny) == 1
+	result.reason == "resource belongs to b, requester is a"
+	is_string(result.revision)
+}
+
+test_decision_reason_is_empty_when_allowed if {
+	result := authz.decision with input as {
+		"action": "read", "roles": ["agent-reader"], "tenant": "a",
+		"resource_tenant": "a", "resource": "user_id:x", "subjects": [],
+	}
+	result.allow == true
+	result.reason == ""
+}

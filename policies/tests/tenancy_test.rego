@@ -41,7 +41,7 @@ test_supervisor_other_tenant_write_denied if {
 
 test_other_tenant_reason_is_deny_message if {
 	request := request_with("agent-reader", "read", foreign_resource)
-	authz.reason == "resource belongs to tenant-b, requester is tenant-a; subject memory_id:m1 belongs to tenant-b, requester is tenant-a" with input as request
+	authz.reason == "resource belongs to tenant-b, requester is tenant-a" with input as request
 }
 
 test_platform_admin_other_tenant_read_allowed if {
