@@ -2,12 +2,20 @@
 
 import argparse
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
+from . import paths
 from .errors import HarnessError
 from .mesh import Mesh, MeshOptions
+from .opa import OpaServer
+from .postgres import PostgresServer
+from .redis import RedisServer
 from .stages import REPLICA_SLOTS, STAGE_KINDS
 
 _EXAMPLE_BODY = (
@@ -52,7 +60,50 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--redis", action="store_true", help="also start Redis and pass REDIS_URL to ratelimit"
     )
+    backends = commands.add_parser(
+        "backends",
+        help="start PostgreSQL, OPA and Redis, run a command with their addresses, stop them",
+    )
+    backends.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND ...")
     return parser
+
+
+def run_backends(args: argparse.Namespace) -> int:
+    """Run one command with real servers for the unit tests that need them.
+
+    The command sees MEMGOV_TEST_DATABASE_URL, MEMGOV_TEST_OPA_URL and MEMGOV_TEST_REDIS_URL.
+    """
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not argv:
+        print("error: backends needs a command after --", file=sys.stderr)
+        return 2
+    root = Path(tempfile.mkdtemp(prefix="memgov-backends-"))
+    if os.geteuid() == 0:
+        # The PostgreSQL cluster runs as the postgres user, which must reach its directory.
+        root.chmod(0o755)
+    logs = root / "logs"
+    logs.mkdir()
+    postgres = PostgresServer(root / "postgres", logs)
+    opa = OpaServer(paths.policy_dir(), logs)
+    redis = RedisServer(root / "redis", logs)
+    servers = [postgres, opa, redis]
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready()
+        env = dict(os.environ)
+        env["MEMGOV_TEST_DATABASE_URL"] = postgres.create_database("memgov_unit")
+        env["MEMGOV_TEST_OPA_URL"] = opa.url
+        env["MEMGOV_TEST_REDIS_URL"] = redis.url
+        return subprocess.run(argv, env=env).returncode
+    except HarnessError as error:
+        print(f"error: a backend failed to start: {error}; logs in {logs}", file=sys.stderr)
+        return 1
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def print_banner(mesh: Mesh) -> None:
@@ -132,6 +183,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "up":
             return run_up(args)
+        if args.command == "backends":
+            return run_backends(args)
     except argparse.ArgumentTypeError as error:
         parser.error(str(error))
     return 2
