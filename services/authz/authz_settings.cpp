@@ -102,6 +102,10 @@ authz_settings load_authz_settings(const config::settings_source& original) {
       std::chrono::milliseconds(source.get_int("authz.database_timeout_ms", 250, 10, 60000));
   settings.owner_cache_entries =
       static_cast<std::size_t>(source.get_int("authz.owner_cache_entries", 100000, 0, 10000000));
+  settings.decision_cache_ttl =
+      std::chrono::milliseconds(source.get_int("authz.decision_cache_ttl_ms", 1000, 0, 60000));
+  settings.decision_cache_entries =
+      static_cast<std::size_t>(source.get_int("authz.decision_cache_entries", 10000, 1, 1000000));
   return settings;
 }
 

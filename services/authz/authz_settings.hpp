@@ -47,6 +47,12 @@ struct authz_settings {
   // authz.owner_cache_entries: owners kept in memory, at most; 0 disables the
   // cache. Default 100000.
   std::size_t owner_cache_entries = 100000;
+  // authz.decision_cache_ttl_ms: how long a policy outcome is reused for an
+  // identical input, in milliseconds; 0 asks OPA for every request. A policy
+  // change or a time-based rule takes effect at most this late. Default 1000.
+  std::chrono::milliseconds decision_cache_ttl{1000};
+  // authz.decision_cache_entries: outcomes kept, at most. Default 10000.
+  std::size_t decision_cache_entries = 10000;
 };
 
 // Reads and validates the settings. Throws config::settings_error naming the

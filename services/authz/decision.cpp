@@ -4,6 +4,7 @@
 
 #include "authz_atoms.hpp"
 #include "authz_metrics.hpp"
+#include "decision_cache.hpp"
 #include "decision_process.hpp"
 #include "log/logger.hpp"
 #include "opa_client.hpp"
@@ -142,12 +143,23 @@ void evaluate(decision_actor_type* self, const decision_process::policy_step& po
   decision_state& state = self->state;
   actor_metrics* metrics = &state.dependencies->metrics.decision_actor();
   caf::actor handle = caf::actor_cast<caf::actor>(self);
-  state.dependencies->opa.evaluate(serialize_policy_query(policy.input),
-                                   state.process->request().action,
-                                   [handle, metrics](policy_outcome outcome) {
-                                     metrics->mailbox_depth.Increment();
-                                     caf::anon_send(handle, policy_atom::value, std::move(outcome));
-                                   });
+  decision_cache& decisions = state.dependencies->decisions;
+  std::string key = decisions.enabled() ? decision_cache::key_of(policy.input) : std::string();
+  if (decisions.enabled()) {
+    if (auto cached = decisions.find(key)) {
+      metrics->mailbox_depth.Increment();
+      self->send(self, policy_atom::value, std::move(*cached));
+      return;
+    }
+  }
+  state.dependencies->opa.evaluate(
+      serialize_policy_query(policy.input), state.process->request().action,
+      [handle, metrics, &decisions, key = std::move(key)](policy_outcome outcome) {
+        if (!key.empty())
+          decisions.store(key, outcome);
+        metrics->mailbox_depth.Increment();
+        caf::anon_send(handle, policy_atom::value, std::move(outcome));
+      });
 }
 
 void advance(decision_actor_type* self, decision_process::step step) {

@@ -17,6 +17,7 @@ class actor_system;
 namespace memgov::authz {
 
 class authz_metrics;
+class decision_cache;
 class opa_client;
 class ownership_cache;
 class ownership_store;
@@ -27,6 +28,7 @@ struct decision_dependencies {
   ownership_store& store;
   opa_client& opa;
   authz_metrics& metrics;
+  decision_cache& decisions;
   // Bound on a whole decision, after which the actor replies with an error
   // even if a dependency has not completed.
   std::chrono::milliseconds decision_timeout;

@@ -7,6 +7,7 @@
 #include "authz_metrics.hpp"
 #include "authz_settings.hpp"
 #include "decision.hpp"
+#include "decision_cache.hpp"
 #include "health.hpp"
 #include "log/logger.hpp"
 #include "metrics/metrics_server.hpp"
@@ -77,8 +78,10 @@ int run(const config::settings_source& source) {
 
   // A safety net only: every dependency call has its own, shorter timeout.
   // A decision makes at most four policy evaluations and five registry calls.
-  auto dependencies = std::make_shared<decision_dependencies>(decision_dependencies{
-      cache, store, opa, metrics, 4 * settings.opa_timeout + 5 * settings.database_timeout});
+  decision_cache decisions(settings.decision_cache_ttl, settings.decision_cache_entries);
+  auto dependencies = std::make_shared<decision_dependencies>(
+      decision_dependencies{cache, store, opa, metrics, decisions,
+                            4 * settings.opa_timeout + 5 * settings.database_timeout});
   caf::actor health = start_health_probes(system, store, opa, metrics, kProbeInterval);
 
   transport::server_options server_options;
