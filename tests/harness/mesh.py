@@ -185,6 +185,7 @@ class Mesh:
             mem0_url=mem0_url,
             mem0_api_key=mem0_key,
             redis_url=self.redis.url if self.redis else None,
+            audit_wal_dir=str(self.temp_dir / "audit-wal"),
         )
 
     def _group(self, stage: str) -> StageGroup:

@@ -73,6 +73,8 @@ class Backends:
     mem0_url: str
     mem0_api_key: Optional[str]
     redis_url: Optional[str] = None
+    # Folder of the audit sinks' write-ahead logs.
+    audit_wal_dir: Optional[str] = None
 
 
 def stage_env(
@@ -102,6 +104,10 @@ def stage_env(
         env["DATABASE_URL"] = backends.database_url
     if kind.name == "authz" and backends.opa_url:
         env["OPA_URL"] = backends.opa_url
+    if kind.name == "audit-sink" and backends.audit_wal_dir:
+        # One folder for every sink of the mesh: each sink logs into a subfolder named after
+        # its port slot, so a restarted sink finds and replays its own log.
+        setting("wal_dir", backends.audit_wal_dir)
     if kind.name == "ratelimit" and backends.redis_url:
         env["REDIS_URL"] = backends.redis_url
     env.update(extra)
