@@ -1,0 +1,92 @@
+// The governance pipeline of one Mem0 request:
+//
+//   classify -> (rate limit || authz) -> decide -> audit, wait for the durable ack
+//     -> denied: send the denial
+//     -> allowed: forward to Mem0 -> [POST /memories: record the new memories' owner] -> relay
+//                 -> audit_outcome with the final status (nothing waits for its ack)
+//
+// Every step runs on the io thread of the client connection; stage client completions are posted
+// back to it. Nothing blocks, and every step that waits on another process has a timeout.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway_context.hpp"
+#include "http/responses.hpp"
+#include "pipeline/stage_replies.hpp"
+#include "protocol/messages.hpp"
+#include "request/classify.hpp"
+#include "upstream/upstream_pool.hpp"
+
+namespace memgov::ingress::pipeline {
+
+class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
+ public:
+  using finish_handler = std::function<void(http::response_type)>;
+
+  mem0_exchange(const worker_context& context, http::request_type request, std::string request_id,
+                std::string source_ip, std::chrono::steady_clock::time_point received_at,
+                finish_handler finish);
+
+  // Runs the pipeline; `finish` is called once with the response, on the io thread.
+  void start();
+
+ private:
+  void ask_stages();
+  void on_ratelimit(transport::call_result result);
+  void on_authz(transport::call_result result);
+  void decide();
+
+  // Sends a gateway response once the audit event is acknowledged. A denial is sent even when
+  // the audit event failed.
+  void deny(boost::beast::http::status status, std::string decision, std::string error,
+            std::string reason);
+  void send_audit(std::int32_t status_code);
+  void on_audit(transport::call_result result);
+
+  void forward();
+  void on_upstream(upstream::upstream_result result);
+  void record_ownership();
+  void on_ownership(transport::call_result result, std::size_t expected);
+
+  void add_rate_limit_headers(http::response_type& response) const;
+  void finish(http::response_type response);
+  // Records how a forwarded request ended (audit_outcome), after its response was handed over.
+  void send_outcome(int status, double elapsed_ms);
+
+  const worker_context& context_;
+  http::request_type request_;
+  std::string request_id_;
+  std::string source_ip_;
+  std::chrono::steady_clock::time_point received_at_;
+  std::int64_t received_unix_us_ = 0;
+  unsigned client_version_ = 11;
+  bool client_keep_alive_ = true;
+  finish_handler finish_;
+
+  request::classified_request classified_;
+  int stages_pending_ = 0;
+  stage_outcome<protocol::ratelimit_reply> ratelimit_;
+  stage_outcome<protocol::authz_reply> authz_;
+
+  // The decision and, for a denial, the response held back until the audit ack.
+  std::string decision_;
+  std::string reason_;
+  std::optional<http::response_type> denial_;
+
+  std::string event_id_;    // event_id of the audit_event, repeated in the audit_outcome.
+  bool forwarded_ = false;  // The allow decision was stored and Mem0 was asked.
+  std::chrono::steady_clock::time_point upstream_started_{};
+  int upstream_status_ = 0;          // Mem0's status; 0 when no response arrived.
+  double upstream_latency_ms_ = -1;  // Negative when Mem0 was not asked.
+  std::string upstream_error_;       // Why the Mem0 exchange failed, if it did.
+  http::response_type upstream_response_;
+  std::vector<std::string> new_memory_ids_;
+};
+
+}  // namespace memgov::ingress::pipeline
