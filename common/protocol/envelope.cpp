@@ -24,6 +24,8 @@ const char* to_string(message_kind kind) {
       return "audit_event";
     case message_kind::audit_ack:
       return "audit_ack";
+    case message_kind::audit_outcome:
+      return "audit_outcome";
     case message_kind::error:
       return "error";
   }
@@ -44,6 +46,7 @@ bool is_known_kind(std::uint8_t value) {
     case message_kind::ownership_recorded:
     case message_kind::audit_event:
     case message_kind::audit_ack:
+    case message_kind::audit_outcome:
     case message_kind::error:
       return true;
   }

@@ -30,6 +30,7 @@ enum class message_kind : std::uint8_t {
   ownership_recorded = 23,
   audit_event = 30,
   audit_ack = 31,
+  audit_outcome = 32,
   error = 255,
 };
 
@@ -103,7 +104,10 @@ struct authz_reply {
   std::string reason;           // Why it was denied, or empty when allowed.
   std::string resource_tenant;  // Owner of the target as given to the policy.
   std::string policy_revision;  // Revision string the policy reported, if any.
-  MSGPACK_DEFINE_ARRAY(allowed, reason, resource_tenant, policy_revision);
+  // True when the denial comes from a failed dependency (OPA or the ownership
+  // registry) rather than from the policy, so the ingress answers 503.
+  bool dependency_failed = false;
+  MSGPACK_DEFINE_ARRAY(allowed, reason, resource_tenant, policy_revision, dependency_failed);
 };
 
 // Sent by the ingress after Mem0 created memories, so that the authz stage
@@ -148,6 +152,24 @@ struct audit_ack {
   bool durable = false;  // True once the event is stored where a crash cannot lose it.
   std::string reason;    // Why it was not stored, when durable is false.
   MSGPACK_DEFINE_ARRAY(durable, reason);
+};
+
+// How an audited request ended, sent after the response so that the audit
+// event itself (one row per request) is never updated. Stored in
+// mem0_audit_outcome; answered with audit_ack. event_id with
+// timestamp_unix_us makes a replay idempotent.
+struct audit_outcome {
+  std::string event_id;                // event_id of the request's audit_event.
+  std::int64_t timestamp_unix_us = 0;  // timestamp_unix_us of that audit_event.
+  std::string request_id;
+  std::int32_t status_code = 0;       // Status returned to the client.
+  std::int32_t upstream_status = 0;   // Mem0's status; 0 when Mem0 sent none.
+  double upstream_latency_ms = -1;    // Time Mem0 took; negative when it was not called.
+  double latency_ms = 0;              // Gateway time until the response was sent.
+  std::string error;                  // Why the upstream exchange failed; empty if it did not.
+  std::int64_t completed_unix_us = 0;  // When the response was sent; 0 means "when received".
+  MSGPACK_DEFINE_ARRAY(event_id, timestamp_unix_us, request_id, status_code, upstream_status,
+                       upstream_latency_ms, latency_ms, error, completed_unix_us);
 };
 
 }  // namespace memgov::protocol

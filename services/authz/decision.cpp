@@ -199,6 +199,7 @@ caf::behavior decision_actor(decision_actor_type* self,
             decision_process::reply_step expired;
             expired.reply.reason = "authorization decision timed out after " +
                                    std::to_string(decision_timeout.count()) + " ms";
+            expired.reply.dependency_failed = true;
             expired.outcome = "error";
             answer(self, expired);
           },

@@ -156,6 +156,7 @@ decision_process::step decision_process::on_claimed(const registry_result& resul
 decision_process::reply_step decision_process::deny_error(const std::string& reason) const {
   reply_step failed;
   failed.reply.reason = reason;
+  failed.reply.dependency_failed = true;
   failed.outcome = "error";
   return failed;
 }

@@ -246,6 +246,7 @@ TEST(DecisionProcess, CrossTenantReadDenied) {
       run_process(make_request("globex", "read", {{"user_id", "alice", ""}}), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_FALSE(run.reply.reply.dependency_failed) << "a policy denial is not a failure";
   EXPECT_EQ(run.reply.reply.resource_tenant, "acme");
   EXPECT_EQ(run.reply.reply.reason, "resource belongs to acme, requester is globex");
   ASSERT_EQ(run.policy_inputs.size(), 1u);
@@ -287,6 +288,7 @@ TEST(DecisionProcess, LostClaimReevaluatesWithWinner) {
   run_result run = run_process(make_request("acme", "write", {{"user_id", "alice", ""}}), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_FALSE(run.reply.reply.dependency_failed) << "a policy denial is not a failure";
   EXPECT_EQ(run.reply.reply.resource_tenant, "globex");
   EXPECT_EQ(run.reply.reply.reason, "resource belongs to globex, requester is acme");
   EXPECT_EQ(run.claims_lost, 1);
@@ -339,6 +341,7 @@ TEST(DecisionProcess, PlatformAdminLostClaimsTerminate) {
   run_result run = run_process(request, registry, allow_all);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "error");
+  EXPECT_TRUE(run.reply.reply.dependency_failed);
   EXPECT_LE(registry.claims, 4);
 }
 
@@ -366,6 +369,7 @@ TEST(DecisionProcess, RegistryDownFailsClosed) {
   run_result run = run_process(make_request("acme", "read", {{"user_id", "alice", ""}}), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "error");
+  EXPECT_TRUE(run.reply.reply.dependency_failed);
   EXPECT_EQ(run.reply.reply.reason, "ownership registry unavailable: connection refused");
   EXPECT_TRUE(run.policy_inputs.empty());
 }
@@ -376,6 +380,7 @@ TEST(DecisionProcess, ClaimFailureFailsClosed) {
   run_result run = run_process(make_request("acme", "write", {{"user_id", "alice", ""}}), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "error");
+  EXPECT_TRUE(run.reply.reply.dependency_failed);
   EXPECT_EQ(run.reply.reply.reason, "ownership registry unavailable: connection refused");
 }
 
@@ -388,6 +393,7 @@ TEST(DecisionProcess, PolicyFailureFailsClosed) {
       run_process(make_request("acme", "write", {{"user_id", "alice", ""}}), registry, broken);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "error");
+  EXPECT_TRUE(run.reply.reply.dependency_failed);
   EXPECT_EQ(run.reply.reply.reason, "policy engine unavailable: no answer from OPA within 200 ms");
   EXPECT_EQ(registry.claims, 0);
 }
@@ -417,6 +423,7 @@ TEST(DecisionProcess, NulInSubjectDenied) {
       make_request("acme", "read", {{"user_id", std::string("alice\0x", 7), ""}}), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_FALSE(run.reply.reply.dependency_failed) << "a policy denial is not a failure";
   EXPECT_EQ(run.reply.reply.reason, "subject user_id contains a NUL byte");
   EXPECT_EQ(registry.lookups, 0);
 }
@@ -427,6 +434,7 @@ TEST(DecisionProcess, TooManySubjectsDenied) {
   run_result run = run_process(make_request("acme", "read", subjects), registry);
   EXPECT_FALSE(run.reply.reply.allowed);
   EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_FALSE(run.reply.reply.dependency_failed) << "a policy denial is not a failure";
   EXPECT_EQ(registry.lookups, 0);
 }
 

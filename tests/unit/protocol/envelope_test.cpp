@@ -87,5 +87,32 @@ TEST(Envelope, OlderSenderWithFewerFieldsStillDecodes) {
   EXPECT_EQ(reply->retry_after_seconds, 0u);
 }
 
+TEST(Envelope, AuditOutcomeRoundTrips) {
+  audit_outcome outcome;
+  outcome.event_id = "0b3f5c1e-2d4a-4e6f-8a9b-0c1d2e3f4a5b";
+  outcome.timestamp_unix_us = 1'700'000'000'000'001;
+  outcome.request_id = "req-9";
+  outcome.status_code = 502;
+  outcome.upstream_status = 500;
+  outcome.upstream_latency_ms = 12.25;
+  outcome.latency_ms = 13.5;
+  outcome.error = "upstream failed";
+  outcome.completed_unix_us = 1'700'000'000'013'501;
+  std::string frame = encode(message_kind::audit_outcome, 5, outcome);
+
+  decode_result decoded = decode(frame);
+  ASSERT_TRUE(decoded.envelope) << decoded.error;
+  EXPECT_EQ(decoded.envelope->header().kind, message_kind::audit_outcome);
+  EXPECT_STREQ(to_string(message_kind::audit_outcome), "audit_outcome");
+  auto body = decoded.envelope->body_as<audit_outcome>();
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->event_id, outcome.event_id);
+  EXPECT_EQ(body->timestamp_unix_us, outcome.timestamp_unix_us);
+  EXPECT_EQ(body->upstream_status, 500);
+  EXPECT_DOUBLE_EQ(body->upstream_latency_ms, 12.25);
+  EXPECT_EQ(body->error, "upstream failed");
+  EXPECT_EQ(body->completed_unix_us, outcome.completed_unix_us);
+}
+
 }  // namespace
 }  // namespace memgov::protocol
