@@ -1,6 +1,7 @@
 """A role added at run time by dropping a Rego v0 file into OPA's watched policy directory."""
 
 import shutil
+import time
 
 import pytest
 
@@ -76,15 +77,31 @@ def _install_policy(mesh, text):
     mesh.opa.wait_for_policy(POLICY_FILE, loaded=True)
 
 
+# authz reuses a policy outcome for the same input for authz.decision_cache_ttl_ms (1 s by
+# default), so a policy change reaches the gateway's answers within that time, not at once.
+POLICY_CHANGE_DEADLINE_SECONDS = 5.0
+
+
+def _wait_for_supervisor_read_status(gateway, expected_status):
+    deadline = time.monotonic() + POLICY_CHANGE_DEADLINE_SECONDS
+    while True:
+        status = gateway.list_memories(SUPERVISOR, "user-1").status_code
+        if status == expected_status or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
 @pytest.fixture
-def without_supervisor_policy(role_mesh):
+def without_supervisor_policy(role_mesh, gateway, owned_memory):
     (role_mesh.options.policy_dir / POLICY_FILE).unlink(missing_ok=True)
     role_mesh.opa.wait_for_policy(POLICY_FILE, loaded=False)
+    _wait_for_supervisor_read_status(gateway, 403)
 
 
 @pytest.fixture
-def with_supervisor_policy(role_mesh):
+def with_supervisor_policy(role_mesh, gateway, owned_memory):
     _install_policy(role_mesh, SUPERVISOR_POLICY)
+    _wait_for_supervisor_read_status(gateway, 200)
 
 
 def test_supervisor_denied_without_policy(gateway, owned_memory, without_supervisor_policy):
