@@ -162,11 +162,11 @@ struct audit_outcome {
   std::string event_id;                // event_id of the request's audit_event.
   std::int64_t timestamp_unix_us = 0;  // timestamp_unix_us of that audit_event.
   std::string request_id;
-  std::int32_t status_code = 0;       // Status returned to the client.
-  std::int32_t upstream_status = 0;   // Mem0's status; 0 when Mem0 sent none.
-  double upstream_latency_ms = -1;    // Time Mem0 took; negative when it was not called.
-  double latency_ms = 0;              // Gateway time until the response was sent.
-  std::string error;                  // Why the upstream exchange failed; empty if it did not.
+  std::int32_t status_code = 0;        // Status returned to the client.
+  std::int32_t upstream_status = 0;    // Mem0's status; 0 when Mem0 sent none.
+  double upstream_latency_ms = -1;     // Time Mem0 took; negative when it was not called.
+  double latency_ms = 0;               // Gateway time until the response was sent.
+  std::string error;                   // Why the upstream exchange failed; empty if it did not.
   std::int64_t completed_unix_us = 0;  // When the response was sent; 0 means "when received".
   MSGPACK_DEFINE_ARRAY(event_id, timestamp_unix_us, request_id, status_code, upstream_status,
                        upstream_latency_ms, latency_ms, error, completed_unix_us);

@@ -22,8 +22,9 @@ struct gateway_context {
   transport::stage_client* ratelimit = nullptr;
   transport::stage_client* audit = nullptr;
   ingress_metrics* metrics = nullptr;
-  std::atomic<int>* open_connections = nullptr;    // Client connections open in this process.
-  std::atomic<int>* requests_in_flight = nullptr;  // Requests read whose response is not yet written.
+  std::atomic<int>* open_connections = nullptr;  // Client connections open in this process.
+  std::atomic<int>* requests_in_flight =
+      nullptr;  // Requests read whose response is not yet written.
 };
 
 // State of one io thread besides its io_context.

@@ -56,7 +56,7 @@ struct ingress_settings {
   std::chrono::milliseconds idle_timeout{60000};
   // Client connections open at once, at most; more are closed right after accept. Default 10000.
   int max_connections = 10000;
-  // Time a stopping gateway waits for requests in flight to be answered, after it stopped
+  // Time a stopping gateway waits for the responses of requests in flight, after it stopped
   // accepting connections. Default 5000 ms.
   std::chrono::milliseconds shutdown_grace{5000};
 };

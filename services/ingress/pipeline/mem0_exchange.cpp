@@ -171,8 +171,8 @@ void mem0_exchange::decide() {
   if (!authz_.reply) {
     note_failure(*context_.shared->authz, authz_.error);
   } else if (!authz_.reply->allowed && authz_.reply->dependency_failed) {
-    // The authz stage answered, but could not decide because OPA or its ownership registry
-    // failed: that is an unavailable stage, not a policy denial.
+    // The authz stage replied but could not decide, because OPA or its ownership registry
+    // failed. That is an unavailable stage, not a policy denial.
     note_failure(*context_.shared->authz, authz_.reply->reason.empty()
                                               ? std::string("a dependency of authz failed")
                                               : authz_.reply->reason);

@@ -84,7 +84,7 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   std::chrono::steady_clock::time_point upstream_started_{};
   int upstream_status_ = 0;          // Mem0's status; 0 when no response arrived.
   double upstream_latency_ms_ = -1;  // Negative when Mem0 was not asked.
-  std::string upstream_error_;       // Why the Mem0 exchange failed, if it did.
+  std::string upstream_error_;       // Cause of a failed Mem0 exchange; empty on success.
   http::response_type upstream_response_;
   std::vector<std::string> new_memory_ids_;
 };

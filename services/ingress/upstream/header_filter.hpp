@@ -1,8 +1,8 @@
-// Which headers cross the gateway.
+// Filters for the headers that cross the gateway.
 //
-// Header names are compared case-insensitively with '-' and '_' alike, because some servers
-// (uvicorn among them, through its WSGI/ASGI heritage) treat X_User_Id as X-User-Id: a header
-// that passes under one spelling could arrive under the other.
+// Header names are compared case-insensitively with '-' and '_' alike. Servers with a CGI
+// heritage expose both X-User-Id and X_User_Id as HTTP_X_USER_ID, so a header stripped under one
+// spelling could still arrive under the other.
 #pragma once
 
 #include <string>
@@ -21,9 +21,9 @@ std::string canonical_header_name(std::string_view name);
 // Proxy-Authorization, X-Forwarded-*, Forwarded, X-Real-Ip).
 bool is_identity_or_credential_header(std::string_view name);
 
-// True for the hop-by-hop headers of RFC 9110 section 7.6.1 (Connection, Keep-Alive, TE,
-// Trailer, Transfer-Encoding, Upgrade, Proxy-Connection) and Expect, which the gateway answers
-// itself because it reads the whole body before forwarding.
+// True for the hop-by-hop headers (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding,
+// Upgrade, Proxy-Connection) and for Expect, which the gateway handles itself because it reads
+// the whole body before forwarding.
 bool is_hop_by_hop_header(std::string_view name);
 
 // Canonical names listed in the Connection headers of `fields`.

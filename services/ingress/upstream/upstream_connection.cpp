@@ -110,12 +110,14 @@ void upstream_connection::on_read(beast::error_code error) {
     fail(error, "reading the Mem0 response failed", nothing_received);
     return;
   }
+  // A body delimited by the end of the connection leaves nothing to reuse, and leftover bytes
+  // would be an unsolicited response, so neither connection is reused.
+  bool delimited_by_close = parser_->need_eof();
   upstream_result result;
   result.status = upstream_status::ok;
   result.response = parser_->release();
   parser_.reset();
-  // Leftover bytes would be an unsolicited response, so such a connection is not reused.
-  bool reusable = result.response.keep_alive() && buffer_.size() == 0;
+  bool reusable = result.response.keep_alive() && !delimited_by_close && buffer_.size() == 0;
   stream_.expires_never();
   upstream_job job = std::move(*job_);
   job_.reset();

@@ -17,8 +17,8 @@ class upstream_connection : public std::enable_shared_from_this<upstream_connect
  public:
   upstream_connection(upstream_pool& pool, boost::asio::io_context& io);
 
-  // Sends the job's request, connecting first when this connection is new. `reused` tells
-  // whether the connection served a request before, which allows one retry of an idempotent
+  // Sends the job's request, connecting first when this connection is new. `reused` is true
+  // when the connection served a request before, which allows one retry of an idempotent
   // request that fails before any byte of the response arrived.
   void start(upstream_job job, bool reused);
 

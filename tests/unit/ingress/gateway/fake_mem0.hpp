@@ -1,5 +1,5 @@
 // A stand-in for the Mem0 server in unit tests: a blocking Beast server on a loopback port that
-// records every request and answers with a configurable response.
+// records every request and replies with a configurable response.
 #pragma once
 
 #include <atomic>
@@ -30,9 +30,9 @@ class fake_mem0 {
 
   int port() const { return port_; }
 
-  // Replaces how requests are answered; the default answers 200 {"results":[]}.
+  // Replaces the function that builds responses; the default returns 200 {"results":[]}.
   void set_responder(responder answer);
-  // Delays every answer by `delay`.
+  // Delays every response by `delay`.
   void set_delay(std::chrono::milliseconds delay);
   // Makes the next `count` requests close the connection without any answer.
   void drop_next(int count);

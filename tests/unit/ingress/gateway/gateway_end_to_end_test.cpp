@@ -2,6 +2,10 @@
 // stage servers with scripted replies, the real HTTP server and pool, and a fake Mem0.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -138,12 +142,14 @@ class test_client {
     return response;
   }
 
-  // Whether the server closed the connection (a read returns end of stream).
+  // Whether the server closes the connection within five seconds (a read returns end of
+  // stream or a reset). Uses recv(2) with SO_RCVTIMEO because asio's blocking read ignores it.
   bool closed_by_server() {
+    timeval timeout{5, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     char byte;
-    boost::system::error_code error;
-    socket_.read_some(net::buffer(&byte, 1), error);
-    return error == net::error::eof || error == net::error::connection_reset;
+    ssize_t got = ::recv(socket_.native_handle(), &byte, 1, 0);
+    return got == 0 || (got < 0 && errno == ECONNRESET);
   }
 
  private:
@@ -190,6 +196,8 @@ class GatewayEndToEnd : public ::testing::Test {
         {"MEMGOV_INGRESS_MAX_BODY_BYTES", "4096"},
         {"MEMGOV_INGRESS_MAX_HEADER_BYTES", "2048"},
     };
+    for (const auto& [name, value] : extra_settings())
+      environment[name] = value;
     settings_ = load_ingress_settings(config::settings_source::from_text("", environment));
     metrics_.emplace(registry_);
 
@@ -228,6 +236,9 @@ class GatewayEndToEnd : public ::testing::Test {
     runtime_.reset();
     gateway_.reset();
   }
+
+  // Settings a derived fixture adds or overrides, as environment variables.
+  virtual std::map<std::string, std::string> extra_settings() const { return {}; }
 
   static std::string range(int base) {
     return "tcp://127.0.0.1:" + std::to_string(base) + "-" + std::to_string(base + 3);
@@ -723,6 +734,30 @@ TEST_F(GatewayEndToEnd, GeneratedRequestIdReplacesInvalidOne) {
   auto received = mem0_.requests();
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0]["X-Request-Id"], id);
+}
+
+class GatewayConnectionLimits : public GatewayEndToEnd {
+ protected:
+  std::map<std::string, std::string> extra_settings() const override {
+    return {{"MEMGOV_INGRESS_MAX_CONNECTIONS", "2"}, {"MEMGOV_INGRESS_IDLE_TIMEOUT_MS", "300"}};
+  }
+};
+
+TEST_F(GatewayConnectionLimits, ConnectionBeyondMaximumIsClosed) {
+  test_client first(port_);
+  test_client second(port_);
+  ASSERT_EQ(first.send(test_request(http::verb::get, "/health", 11)).result_int(), 200);
+  ASSERT_EQ(second.send(test_request(http::verb::get, "/health", 11)).result_int(), 200);
+  test_client third(port_);
+  EXPECT_TRUE(third.closed_by_server());
+}
+
+TEST_F(GatewayConnectionLimits, IdleConnectionIsClosed) {
+  test_client client(port_);
+  ASSERT_EQ(client.send(test_request(http::verb::get, "/health", 11)).result_int(), 200);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
 
 }  // namespace

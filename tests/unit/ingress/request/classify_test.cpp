@@ -310,8 +310,8 @@ TEST(ClassifyRequest, RejectsBadBodies) {
        "duplicate JSON key 'agent_id'"},
       {"empty update body", "PUT", "/memories/0b5e2f8a-1c3d-4e5f-8a9b-0c1d2e3f4a5b", "",
        "request body is empty; expected a JSON object"},
-      {"update body not an object", "PUT", "/memories/0b5e2f8a-1c3d-4e5f-8a9b-0c1d2e3f4a5b", "\"text\"",
-       "request body must be a JSON object"},
+      {"update body not an object", "PUT", "/memories/0b5e2f8a-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
+       "\"text\"", "request body must be a JSON object"},
   });
 }
 
