@@ -1,8 +1,8 @@
 // The in-memory ratelimit backend: keys are spread by hash over a few limiter_shard actors,
 // so each key's log is touched by one actor only and needs no lock.
 //
-// TODO: counts are per replica, so with N ratelimit replicas a key can be admitted up to
-// N * limit times per window. A backend on a shared store (Redis) would remove this.
+// Counts are per replica: with N ratelimit replicas a key can be admitted up to N * limit
+// times per window. The Redis backend (redis_backend.hpp) shares them.
 #pragma once
 
 #include <atomic>

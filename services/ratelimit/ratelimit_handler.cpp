@@ -16,12 +16,20 @@ protocol::ratelimit_reply to_reply(const limit_decision& decision) {
   return reply;
 }
 
-transport::request_handler make_ratelimit_handler(const role_limits& roles,
+void send_decision(const transport::responder& answer, const limit_decision& decision) {
+  if (decision.result == outcome::store_unavailable) {
+    answer.reply_error("rate limit store unavailable: " + decision.error);
+    return;
+  }
+  answer.reply(protocol::message_kind::ratelimit_result, to_reply(decision));
+}
+
+transport::request_handler make_ratelimit_handler(const limits_holder& limits,
                                                   ratelimit_backend& backend,
                                                   ratelimit_metrics& metrics) {
   auto logger = std::make_shared<log::logger>("handler");
-  return [&roles, &backend, &metrics, logger](const protocol::decoded_envelope& request,
-                                              transport::responder answer) {
+  return [&limits, &backend, &metrics, logger](const protocol::decoded_envelope& request,
+                                               transport::responder answer) {
     protocol::message_kind kind = request.header().kind;
     if (kind != protocol::message_kind::ratelimit_check) {
       metrics.count_invalid_request("kind");
@@ -39,30 +47,38 @@ transport::request_handler make_ratelimit_handler(const role_limits& roles,
       return;
     }
 
-    role_limits::resolved role = roles.resolve(body->role);
+    // The counters belong to `metrics`, so they outlive the table across a reload.
+    std::shared_ptr<const limit_table> table = limits.current();
+    limit_table::resolved resolved = table->resolve(body->tenant, body->role);
     std::string key = make_rate_key(body->tenant, body->actor);
     if (!logger->enabled(log::level::debug)) {
-      backend.check(std::move(key), role.limit,
-                    [answer, &metrics, label = role.label](const limit_decision& decision) {
-                      metrics.count_decision(decision.result, label);
-                      answer.reply(protocol::message_kind::ratelimit_result, to_reply(decision));
+      backend.check(std::move(key), resolved.limit,
+                    [answer, counters = resolved.counters](const limit_decision& decision) {
+                      if (counters != nullptr) {
+                        ratelimit_metrics::count_decision(*counters, decision.result);
+                      }
+                      send_decision(answer, decision);
                     });
       return;
     }
-    backend.check(std::move(key), role.limit,
-                  [answer, &metrics, logger, label = role.label,
+    backend.check(std::move(key), resolved.limit,
+                  [answer, logger, counters = resolved.counters, label = *resolved.label,
                    request_fields = std::move(*body)](const limit_decision& decision) {
-                    metrics.count_decision(decision.result, label);
-                    answer.reply(protocol::message_kind::ratelimit_result, to_reply(decision));
+                    if (counters != nullptr) {
+                      ratelimit_metrics::count_decision(*counters, decision.result);
+                    }
+                    send_decision(answer, decision);
                     logger->debug(
                         "rate limit decision",
                         {{"request_id", request_fields.request_id},
                          {"tenant", request_fields.tenant},
                          {"actor", request_fields.actor},
                          {"role", request_fields.role},
+                         {"limit_label", label},
                          {"outcome", to_string(decision.result)},
                          {"remaining", std::to_string(decision.remaining)},
-                         {"retry_after_seconds", std::to_string(decision.retry_after_seconds)}});
+                         {"retry_after_seconds", std::to_string(decision.retry_after_seconds)},
+                         {"error", decision.error}});
                   });
   };
 }

@@ -25,8 +25,17 @@ const char* to_string(outcome result) {
       return "denied";
     case outcome::key_table_full:
       return "key_table_full";
+    case outcome::store_unavailable:
+      return "store_unavailable";
   }
   return "unknown";
+}
+
+limit_decision zero_limit_decision(std::uint32_t window_seconds) {
+  limit_decision decision;
+  decision.result = outcome::denied;
+  decision.retry_after_seconds = std::max<std::uint32_t>(window_seconds, 1);
+  return decision;
 }
 
 std::string make_rate_key(std::string_view tenant, std::string_view actor) {
@@ -51,18 +60,16 @@ std::uint32_t sliding_window_limiter::seconds_until_leaves(std::int64_t admitted
 
 limit_decision sliding_window_limiter::check(const std::string& key, std::uint32_t limit,
                                              clock_time now_time) {
+  if (limit == 0) {
+    // Nothing can ever be admitted, so the key is neither looked up nor tracked.
+    return zero_limit_decision(window_seconds_);
+  }
   std::int64_t now = now_time.count();
   limit_decision decision;
   decision.limit = limit;
 
   auto found = logs_.find(key);
   if (found == logs_.end()) {
-    if (limit == 0) {
-      // Nothing can ever be admitted, so the key is not worth tracking.
-      decision.result = outcome::denied;
-      decision.retry_after_seconds = window_seconds_;
-      return decision;
-    }
     if (logs_.size() >= max_keys_) {
       decision.result = outcome::key_table_full;
       // Idle keys are expired every sweep, so room may come back at any moment.
@@ -87,12 +94,8 @@ limit_decision sliding_window_limiter::check(const std::string& key, std::uint32
     return decision;
   }
 
+  // Here counted >= limit >= 1, so the log is not empty.
   decision.result = outcome::denied;
-  if (log.empty()) {
-    // Only reachable with limit 0 on a key tracked under a larger limit earlier.
-    decision.retry_after_seconds = window_seconds_;
-    return decision;
-  }
   decision.reset_seconds = seconds_until_leaves(log.oldest(), now);
   // The log may hold more than `limit` entries when the key was admitted under a larger
   // limit before (a role change). A request fits again once the count drops below `limit`,

@@ -21,7 +21,13 @@ enum class outcome {
   allowed,
   denied,          // The key already has `limit` requests in the window.
   key_table_full,  // A new key arrived while max_keys keys are tracked; denied.
+  // The shared store (Redis) did not decide and the failure mode is closed. The request is
+  // rejected with an error, not a 429, and limit_decision::error contains the cause.
+  store_unavailable,
 };
+
+// Number of outcome values, for tables indexed by outcome.
+inline constexpr std::size_t kOutcomeCount = 4;
 
 const char* to_string(outcome result);
 
@@ -36,9 +42,16 @@ struct limit_decision {
   // Set only when not allowed: whole seconds, rounded up, until a request would be
   // admitted. Always in 1..window.
   std::uint32_t retry_after_seconds = 0;
+  // Why the store failed; set only with outcome::store_unavailable.
+  std::string error;
 
   bool allowed() const { return result == outcome::allowed; }
 };
+
+// Returns the decision for a limit of 0 under a window of `window_seconds`: denied, with a
+// Retry-After of the whole window because no request can ever be admitted. Both backends
+// return it without looking at the key.
+limit_decision zero_limit_decision(std::uint32_t window_seconds);
 
 // Builds the map key of a tenant and an actor. The tenant is length-prefixed, so
 // ("a:b", "c") and ("a", "b:c") never share a key whatever characters the names contain.

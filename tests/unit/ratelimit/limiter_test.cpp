@@ -127,6 +127,16 @@ TEST(SlidingWindowLimiter, ZeroLimitDeniesWithFullWindow) {
   EXPECT_EQ(limiter.keys_tracked(), 0u);
 }
 
+TEST(SlidingWindowLimiter, ZeroLimitOnTrackedKey) {
+  // A reload may set a role's limit to 0 while its keys still hold admissions.
+  sliding_window_limiter limiter(kWindow, 100);
+  ASSERT_TRUE(limiter.check(kKey, 5, at_seconds(0)).allowed());
+  limit_decision got = limiter.check(kKey, 0, at_seconds(10));
+  EXPECT_FALSE(got.allowed());
+  EXPECT_EQ(got.limit, 0u);
+  EXPECT_EQ(got.retry_after_seconds, 60u);
+}
+
 TEST(SlidingWindowLimiter, SmallerLimitAfterRoleChange) {
   sliding_window_limiter limiter(kWindow, 100);
   for (int t = 0; t < 5; ++t) {

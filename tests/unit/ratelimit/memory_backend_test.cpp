@@ -49,8 +49,7 @@ class MemoryBackendTest : public ::testing::Test {
   }
 
   prometheus::Registry registry_;
-  role_limits roles_{100, {{"admin", 500}}};
-  ratelimit_metrics metrics_{registry_, roles_.labels(), 2};
+  ratelimit_metrics metrics_{registry_, 2};
   std::shared_ptr<testing::manual_clock> clock_ = std::make_shared<testing::manual_clock>();
   runtime::actor_runtime runtime_{2};
   std::unique_ptr<memory_backend> backend_;
@@ -118,8 +117,9 @@ TEST_F(MemoryBackendTest, ManyConcurrentChecksAllComplete) {
 // Asks the stage over loopback ZeroMQ, as the ingress does.
 TEST(RatelimitHandler, RepliesOverTransport) {
   prometheus::Registry registry;
-  role_limits roles(100, {{"admin", 500}, {"agent-writer", 2}});
-  ratelimit_metrics metrics(registry, roles.labels(), 2);
+  ratelimit_metrics metrics(registry, 2);
+  limits_holder limits(std::make_shared<const limit_table>(
+      limit_settings{100, {{"admin", 500}, {"agent-writer", 2}}, {}}, &metrics));
   auto clock = std::make_shared<testing::manual_clock>();
   clock->set_seconds(100);
   runtime::actor_runtime runtime(2);
@@ -129,7 +129,7 @@ TEST(RatelimitHandler, RepliesOverTransport) {
   int base = std::uniform_int_distribution<int>(20000, 60000)(seed);
   std::string range = "tcp://127.0.0.1:" + std::to_string(base) + "-" + std::to_string(base + 3);
   transport::stage_server server(runtime.system(), {"ratelimit", range, nullptr},
-                                 make_ratelimit_handler(roles, backend, metrics));
+                                 make_ratelimit_handler(limits, backend, metrics));
   transport::client_options options;
   options.peer_stage = "ratelimit";
   options.endpoints = range;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs memgov-ratelimit-bench against a Redis server started here on a free loopback port,
+# without persistence, and stops the server afterwards.
+# Usage: services/ratelimit/bench/run_bench.sh [BUILD_DIR] [bench options...]
+set -euo pipefail
+
+build_dir="${1:-build}"
+[[ $# -gt 0 ]] && shift
+bench="$build_dir/bin/memgov-ratelimit-bench"
+[[ -x $bench ]] || { echo "error: $bench not found; build the memgov-ratelimit-bench target" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "error: redis-server is not installed" >&2; exit 1; }
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning &
+redis_pid=$!
+trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true' EXIT
+
+for _ in $(seq 100); do
+  redis-cli -p "$port" ping >/dev/null 2>&1 && break
+  sleep 0.05
+done
+redis-server --version
+"$bench" --redis-url "redis://127.0.0.1:$port/0" "$@"

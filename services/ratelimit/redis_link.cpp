@@ -1,0 +1,263 @@
+#include "redis_link.hpp"
+
+#include <sys/time.h>
+
+#include <cstring>
+
+#include <hiredis/hiredis.h>
+
+namespace memgov::ratelimit {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds timeout) {
+  timeval value{};
+  value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  value.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  return value;
+}
+
+bool is_error_reply(const redisReply& reply, std::string_view prefix) {
+  return reply.type == REDIS_REPLY_ERROR &&
+         std::string_view(reply.str, reply.len).substr(0, prefix.size()) == prefix;
+}
+
+std::string reply_text(const redisReply& reply) {
+  if (reply.type == REDIS_REPLY_ERROR || reply.type == REDIS_REPLY_STATUS ||
+      reply.type == REDIS_REPLY_STRING) {
+    return std::string(reply.str, reply.len);
+  }
+  return "reply of type " + std::to_string(reply.type);
+}
+
+}  // namespace
+
+void reply_deleter::operator()(redisReply* reply) const {
+  freeReplyObject(reply);
+}
+
+redis_link::redis_link(redis_endpoint endpoint, std::chrono::milliseconds timeout,
+                       std::chrono::microseconds window)
+    : endpoint_(std::move(endpoint)),
+      timeout_(timeout),
+      window_text_(std::to_string(window.count())) {}
+
+redis_link::~redis_link() {
+  close();
+}
+
+void redis_link::close() {
+  if (context_ != nullptr) {
+    redisFree(context_);
+    context_ = nullptr;
+  }
+}
+
+redis_error redis_link::take_error(const char* during) {
+  redis_error error;
+  if (context_ == nullptr) {
+    return {"not_connected", std::string("not connected to Redis (") + during + ")"};
+  }
+  std::string text = context_->errstr;
+  switch (context_->err) {
+    case REDIS_ERR_EOF:
+      error.cause = "closed";
+      break;
+    case REDIS_ERR_PROTOCOL:
+      error.cause = "protocol";
+      break;
+    case REDIS_ERR_IO:
+      // hiredis stores strerror(errno); a socket timeout (SO_RCVTIMEO) reads as EAGAIN.
+      error.cause =
+          (text == std::strerror(EAGAIN) || text == std::strerror(EWOULDBLOCK)) ? "timeout" : "io";
+      break;
+    default:
+      error.cause = "io";
+      break;
+  }
+  if (error.cause == "timeout") {
+    text =
+        "no reply within " + std::to_string(timeout_.count()) + " ms (ratelimit.redis_timeout_ms)";
+  }
+  error.message = std::string(during) + " failed: " + text;
+  close();
+  return error;
+}
+
+std::optional<redis_error> redis_link::connect() {
+  close();
+  context_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, to_timeval(timeout_));
+  if (context_ == nullptr) {
+    return redis_error{"connect", "connecting to " + endpoint_.redacted() +
+                                      " failed: hiredis could not allocate a context"};
+  }
+  if (context_->err != 0) {
+    redis_error error{"connect",
+                      "connecting to " + endpoint_.redacted() + " failed: " + context_->errstr};
+    close();
+    return error;
+  }
+  if (redisSetTimeout(context_, to_timeval(timeout_)) != REDIS_OK) {
+    return take_error("setting the socket timeout");
+  }
+  redisEnableKeepAlive(context_);
+
+  redis_error error;
+  if (!endpoint_.password.empty()) {
+    reply_ptr reply = endpoint_.username.empty()
+                          ? command({"AUTH", endpoint_.password}, error)
+                          : command({"AUTH", endpoint_.username, endpoint_.password}, error);
+    if (!reply) {
+      return error;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      close();
+      return redis_error{"auth", "Redis rejected AUTH: " + reply_text(*reply)};
+    }
+  }
+  if (endpoint_.database != 0) {
+    reply_ptr reply = command({"SELECT", std::to_string(endpoint_.database)}, error);
+    if (!reply) {
+      return error;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      close();
+      return redis_error{"connect", "Redis rejected SELECT " + std::to_string(endpoint_.database) +
+                                        ": " + reply_text(*reply)};
+    }
+  }
+  return load_script();
+}
+
+std::optional<redis_error> redis_link::load_script() {
+  redis_error error;
+  reply_ptr reply = command({"SCRIPT", "LOAD", check_script()}, error);
+  if (!reply) {
+    return error;
+  }
+  if (is_error_reply(*reply, "NOAUTH")) {
+    close();
+    return redis_error{"auth", "Redis requires a password (" + reply_text(*reply) +
+                                   "); put it in the URL: redis://:PASSWORD@host:port/db"};
+  }
+  if (reply->type != REDIS_REPLY_STRING) {
+    close();
+    return redis_error{"script_load",
+                       "SCRIPT LOAD of the rate limit script failed: " + reply_text(*reply)};
+  }
+  script_sha_.assign(reply->str, reply->len);
+  return std::nullopt;
+}
+
+void redis_link::append(const std::vector<std::string_view>& args) {
+  if (context_ == nullptr) {
+    return;
+  }
+  std::vector<const char*> pointers;
+  std::vector<std::size_t> lengths;
+  pointers.reserve(args.size());
+  lengths.reserve(args.size());
+  for (std::string_view arg : args) {
+    pointers.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  redisAppendCommandArgv(context_, static_cast<int>(args.size()), pointers.data(), lengths.data());
+}
+
+void redis_link::append(std::initializer_list<std::string_view> args) {
+  append(std::vector<std::string_view>(args));
+}
+
+reply_ptr redis_link::read_reply(redis_error& error) {
+  if (context_ == nullptr) {
+    error = take_error("reading a reply");
+    return nullptr;
+  }
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+    error = take_error("reading a reply");
+    return nullptr;
+  }
+  return reply_ptr(static_cast<redisReply*>(raw));
+}
+
+reply_ptr redis_link::command(std::initializer_list<std::string_view> args, redis_error& error) {
+  if (context_ == nullptr) {
+    error = take_error("sending a command");
+    return nullptr;
+  }
+  append(args);
+  return read_reply(error);
+}
+
+void redis_link::append_check(const script_call& call) {
+  const char* argv[7];
+  std::size_t lengths[7];
+  std::string limit = std::to_string(call.limit);
+  const std::string_view parts[7] = {"EVALSHA", script_sha_,  "1",        call.key,
+                                     limit,     window_text_, call.member};
+  for (int i = 0; i < 7; ++i) {
+    argv[i] = parts[i].data();
+    lengths[i] = parts[i].size();
+  }
+  redisAppendCommandArgv(context_, 7, argv, lengths);
+}
+
+std::optional<redis_error> redis_link::run_checks(const std::vector<script_call>& calls,
+                                                  std::vector<script_outcome>& outcomes) {
+  outcomes.assign(calls.size(), script_outcome{});
+  std::vector<std::size_t> pending(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    pending[i] = i;
+  }
+
+  // The second round only resends the calls that met NOSCRIPT in the first.
+  for (int round = 0; round < 2 && !pending.empty(); ++round) {
+    if (context_ == nullptr) {
+      redis_error error = take_error("sending the rate limit script");
+      for (std::size_t index : pending) {
+        outcomes[index].error = error.message;
+      }
+      return error;
+    }
+    for (std::size_t index : pending) {
+      append_check(calls[index]);
+    }
+    std::vector<std::size_t> lost_script;
+    for (std::size_t n = 0; n < pending.size(); ++n) {
+      std::size_t index = pending[n];
+      redis_error error;
+      reply_ptr reply = read_reply(error);
+      if (!reply) {
+        for (std::size_t rest = n; rest < pending.size(); ++rest) {
+          outcomes[pending[rest]].error = error.message;
+        }
+        return error;
+      }
+      script_outcome& outcome = outcomes[index];
+      if (round == 0 && is_error_reply(*reply, "NOSCRIPT")) {
+        lost_script.push_back(index);
+        continue;
+      }
+      std::optional<script_reply> parsed = parse_script_reply(*reply, outcome.error);
+      if (parsed) {
+        outcome.status = script_status::ok;
+        outcome.reply = *parsed;
+      } else {
+        outcome.status = script_status::server_error;
+      }
+    }
+    if (!lost_script.empty()) {
+      ++script_reloads_;
+      if (std::optional<redis_error> error = load_script()) {
+        for (std::size_t index : lost_script) {
+          outcomes[index].error = error->message;
+        }
+        return error;
+      }
+    }
+    pending = std::move(lost_script);
+  }
+  return std::nullopt;
+}
+
+}  // namespace memgov::ratelimit

@@ -1,0 +1,108 @@
+#include "redis_script.hpp"
+
+#include <algorithm>
+
+#include <hiredis/hiredis.h>
+
+namespace memgov::ratelimit {
+namespace {
+
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+
+// Keep in step with the contract in redis_script.hpp.
+constexpr std::string_view kCheckScript = R"lua(
+local key = KEYS[1]
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+local allowed = 0
+local blocking = -1
+local oldest = -1
+if count < limit then
+  redis.call('ZADD', key, now, ARGV[3])
+  redis.call('PEXPIRE', key, math.ceil(window / 1000))
+  count = count + 1
+  allowed = 1
+  oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+else
+  blocking = tonumber(redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')[2])
+  if count == limit then
+    oldest = blocking
+  else
+    oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+  end
+end
+return {allowed, count, now, oldest, blocking}
+)lua";
+
+// Rounds a positive number of microseconds up to whole seconds; 0 for <= 0.
+std::int64_t ceil_seconds(std::int64_t micros) {
+  if (micros <= 0) {
+    return 0;
+  }
+  return (micros + kMicrosPerSecond - 1) / kMicrosPerSecond;
+}
+
+}  // namespace
+
+std::string_view check_script() {
+  return kCheckScript;
+}
+
+std::optional<script_reply> parse_script_reply(const redisReply& reply, std::string& error) {
+  if (reply.type == REDIS_REPLY_ERROR) {
+    error = std::string(reply.str, reply.len);
+    return std::nullopt;
+  }
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 5) {
+    error = "unexpected reply to the rate limit script (type " + std::to_string(reply.type) + ", " +
+            std::to_string(reply.elements) + " elements; expected 5 integers)";
+    return std::nullopt;
+  }
+  std::int64_t values[5];
+  for (std::size_t i = 0; i < 5; ++i) {
+    const redisReply* element = reply.element[i];
+    if (element == nullptr || element->type != REDIS_REPLY_INTEGER) {
+      error = "unexpected reply to the rate limit script: element " + std::to_string(i + 1) +
+              " is not an integer";
+      return std::nullopt;
+    }
+    values[i] = element->integer;
+  }
+  script_reply parsed;
+  parsed.allowed = values[0] == 1;
+  parsed.count = values[1];
+  parsed.now_us = values[2];
+  parsed.oldest_us = values[3];
+  parsed.blocking_us = values[4];
+  return parsed;
+}
+
+limit_decision to_decision(const script_reply& reply, std::uint32_t limit, std::int64_t window_us) {
+  limit_decision decision;
+  decision.limit = limit;
+  decision.result = reply.allowed ? outcome::allowed : outcome::denied;
+  if (reply.count < static_cast<std::int64_t>(limit)) {
+    decision.remaining = static_cast<std::uint32_t>(limit - reply.count);
+  }
+  // Both clamps matter only after the Redis clock stepped back behind recorded members.
+  auto window_seconds =
+      static_cast<std::uint32_t>(std::max<std::int64_t>(ceil_seconds(window_us), 1));
+  if (reply.oldest_us >= 0) {
+    decision.reset_seconds = static_cast<std::uint32_t>(std::min<std::int64_t>(
+        ceil_seconds(reply.oldest_us + window_us - reply.now_us), window_seconds));
+  }
+  if (!reply.allowed) {
+    std::int64_t retry = reply.blocking_us >= 0
+                             ? ceil_seconds(reply.blocking_us + window_us - reply.now_us)
+                             : window_seconds;
+    decision.retry_after_seconds =
+        static_cast<std::uint32_t>(std::clamp<std::int64_t>(retry, 1, window_seconds));
+  }
+  return decision;
+}
+
+}  // namespace memgov::ratelimit
