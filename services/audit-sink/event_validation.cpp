@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdint>
 
-#include "audit_row.hpp"
+#include "record/record_format.hpp"
 
 namespace memgov::audit {
 namespace {
@@ -42,23 +42,56 @@ bool is_known_decision(std::string_view decision) {
          decision == "rate_limited" || decision == "error";
 }
 
-std::optional<std::string> validate_event(const protocol::audit_event& event) {
-  if (event.event_id.empty()) {
+namespace {
+
+std::optional<std::string> check_event_id(const std::string& event_id) {
+  if (event_id.empty()) {
     return std::string("event_id is missing");
   }
-  if (!is_uuid(event.event_id)) {
-    return "event_id " + quoted_prefix(event.event_id) + " is not a UUID";
+  if (!is_uuid(event_id)) {
+    return "event_id " + quoted_prefix(event_id) + " is not a UUID";
   }
-  if (event.timestamp_unix_us == 0) {
-    return std::string("timestamp is not set");
+  return std::nullopt;
+}
+
+std::optional<std::string> check_timestamp(const char* name, std::int64_t unix_us) {
+  if (unix_us == 0) {
+    return std::string(name) + " is not set";
   }
-  if (event.timestamp_unix_us < 0 || event.timestamp_unix_us >= kYear10000Us) {
-    return "timestamp " + std::to_string(event.timestamp_unix_us) +
+  if (unix_us < 0 || unix_us >= kYear10000Us) {
+    return std::string(name) + " " + std::to_string(unix_us) +
            " us is outside the Unix epoch to year 10000";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> validate_event(const protocol::audit_event& event) {
+  if (auto problem = check_event_id(event.event_id)) {
+    return problem;
+  }
+  if (auto problem = check_timestamp("timestamp", event.timestamp_unix_us)) {
+    return problem;
   }
   if (!is_known_decision(event.decision)) {
     return "decision " + quoted_prefix(event.decision) +
            " is not one of allow, deny, invalid_request, rate_limited, error";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_outcome(const protocol::audit_outcome& outcome) {
+  if (auto problem = check_event_id(outcome.event_id)) {
+    return problem;
+  }
+  if (auto problem = check_timestamp("timestamp", outcome.timestamp_unix_us)) {
+    return problem;
+  }
+  if (outcome.completed_unix_us != 0) {
+    if (auto problem = check_timestamp("completed_unix_us", outcome.completed_unix_us)) {
+      return problem;
+    }
   }
   return std::nullopt;
 }

@@ -15,6 +15,11 @@ namespace memgov::audit {
 // constraint. Other fields may be empty.
 std::optional<std::string> validate_event(const protocol::audit_event& event);
 
+// Returns why `outcome` cannot be stored, or nullopt when it can. It needs the UUID event_id
+// and the timestamp of its request's event (checked as in validate_event), and a
+// completed_unix_us that is 0 or in the same range.
+std::optional<std::string> validate_outcome(const protocol::audit_outcome& outcome);
+
 bool is_uuid(std::string_view text);
 
 bool is_known_decision(std::string_view decision);

@@ -1,4 +1,5 @@
-// memgov-audit-sink: stores the gateway's audit events in PostgreSQL.
+// memgov-audit-sink: makes the gateway's audit records durable in a local write-ahead log and
+// copies them into PostgreSQL.
 #include <csignal>
 #include <memory>
 
@@ -9,48 +10,107 @@
 #include "audit_metrics.hpp"
 #include "audit_settings.hpp"
 #include "log/logger.hpp"
+#include "log_writer.hpp"
 #include "metrics/metrics_server.hpp"
-#include "pg_writer.hpp"
+#include "pg_drainer.hpp"
 #include "runtime/actor_runtime.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/stage_main.hpp"
+#include "sink_messages.hpp"
 #include "transport/stage_server.hpp"
+#include "wal/wal_log.hpp"
 
 namespace {
 
 using namespace memgov;
 
+audit::pg_drainer_options drainer_options(const audit::audit_settings& settings,
+                                          const std::filesystem::path& directory,
+                                          audit::audit_metrics& metrics,
+                                          std::shared_ptr<audit::sink_state> state) {
+  audit::pg_drainer_options options;
+  options.directory = directory;
+  options.session.database_url = settings.database_url;
+  options.session.statement_timeout = settings.statement_timeout;
+  options.session.connect_timeout = settings.connect_timeout;
+  options.session.reconnect_min = settings.reconnect_min;
+  options.session.reconnect_max = settings.reconnect_max;
+  options.session.ping_interval = settings.ping_interval;
+  options.batch_max = settings.batch_max;
+  options.drain_delay = settings.drain_delay;
+  options.checkpoint_interval = settings.checkpoint_interval;
+  options.partition_check_interval = settings.partition_check_interval;
+  options.metrics = &metrics;
+  options.state = std::move(state);
+  return options;
+}
+
+std::shared_ptr<audit::wal_log> open_log(const std::filesystem::path& directory,
+                                         const audit::audit_settings& settings, int slot) {
+  log::logger logger("main");
+  audit::wal_recovery recovery;
+  std::shared_ptr<audit::wal_log> log = audit::wal_log::open(
+      directory, settings.wal_segment_bytes, audit::make_sink_id(slot), recovery);
+  if (recovery.discarded_bytes > 0) {
+    logger.warning("discarded the torn end of the audit log left by a crash",
+                   {{"directory", directory.string()},
+                    {"bytes", std::to_string(recovery.discarded_bytes)},
+                    {"reason", recovery.discarded_reason}});
+  }
+  logger.info(recovery.created ? "created the audit log" : "opened the audit log",
+              {{"directory", directory.string()},
+               {"sink_id", log->sink_id()},
+               {"segments", std::to_string(log->segments_at_open().size())},
+               {"sequence", std::to_string(log->position().sequence)}});
+  return log;
+}
+
 int run(const config::settings_source& source) {
   log::logger logger("main");
   audit::audit_settings settings = audit::load_audit_settings(source);
   logger.info("starting", {{"database_url", audit::redact_database_url(settings.database_url)},
-                           {"batch_max", std::to_string(settings.batch_max)},
-                           {"queue_max", std::to_string(settings.queue_max)}});
+                           {"wal_dir", settings.wal_dir},
+                           {"wal_budget_bytes", std::to_string(settings.wal_budget_bytes)},
+                           {"batch_max", std::to_string(settings.batch_max)}});
 
   // The metrics and the shared state outlive every actor: they are destroyed only after
   // await_all_actors_done() below.
   metrics::metrics_server metrics_server(settings.metrics_listen);
   audit::audit_metrics metrics(metrics_server.registry());
-  auto shared = std::make_shared<audit::writer_shared>();
+  metrics.budget_bytes().Set(static_cast<double>(settings.wal_budget_bytes));
+  auto state = std::make_shared<audit::sink_state>(settings.wal_budget_bytes);
   runtime::actor_runtime runtime(2);
 
-  audit::pg_writer_options writer_options;
-  writer_options.session.database_url = settings.database_url;
-  writer_options.session.statement_timeout = settings.statement_timeout;
-  writer_options.session.connect_timeout = settings.connect_timeout;
-  writer_options.session.reconnect_min = settings.reconnect_min;
-  writer_options.session.reconnect_max = settings.reconnect_max;
-  writer_options.session.ping_interval = settings.ping_interval;
-  writer_options.batch_max = settings.batch_max;
-  writer_options.metrics = &metrics;
-  writer_options.shared = shared;
-  caf::actor writer = runtime.system().spawn<caf::detached>(audit::run_pg_writer, writer_options);
-
+  // The log directory depends on the bound port, so the server starts first; it answers
+  // "starting" until the actors run, and pongs report not ready until then.
   transport::stage_server server(
-      runtime.system(), {"audit-sink", settings.bind, [shared] { return shared->ready.load(); }},
-      audit::make_audit_handler(writer, shared, settings.queue_max, metrics));
-  logger.info("ready",
-              {{"endpoint", server.bound_endpoint()}, {"metrics", metrics_server.bound_address()}});
+      runtime.system(),
+      {"audit-sink", settings.bind,
+       [state] { return state->started.load() && state->log_healthy.load(); }},
+      audit::make_audit_handler(state, settings.queue_max, metrics));
+  std::filesystem::path directory = audit::slot_directory(settings.wal_dir, server.slot());
+  std::shared_ptr<audit::wal_log> log = open_log(directory, settings, server.slot());
+  for (const auto& [segment, size] : log->segments_at_open()) {
+    state->set_segment_size(segment, size);
+  }
+  state->last_sequence.store(log->position().sequence);
+  state->log_healthy.store(true);
+  metrics.chain_sequence().Set(static_cast<double>(log->position().sequence));
+
+  caf::actor drainer = runtime.system().spawn<caf::detached>(
+      audit::run_pg_drainer, drainer_options(settings, directory, metrics, state));
+  audit::log_writer_options writer_options;
+  writer_options.log = log;
+  writer_options.group_max = settings.group_max;
+  writer_options.metrics = &metrics;
+  writer_options.state = state;
+  writer_options.drainer = drainer;
+  state->writer = runtime.system().spawn<caf::detached>(audit::run_log_writer, writer_options);
+  state->started.store(true, std::memory_order_release);
+  logger.info("ready", {{"endpoint", server.bound_endpoint()},
+                        {"metrics", metrics_server.bound_address()},
+                        {"sink_id", log->sink_id()},
+                        {"wal", directory.string()}});
 
   int signal_number = 0;
   while ((signal_number = runtime::wait_for_signal()) == SIGHUP) {
@@ -59,7 +119,8 @@ int run(const config::settings_source& source) {
   logger.info("stopping", {{"signal", std::to_string(signal_number)}});
 
   server.stop();
-  caf::anon_send(writer, audit::stop_atom::value);
+  caf::anon_send(state->writer, audit::stop_atom::value);
+  caf::anon_send(drainer, audit::stop_atom::value);
   runtime.system().await_all_actors_done();
   logger.info("stopped");
   return 0;

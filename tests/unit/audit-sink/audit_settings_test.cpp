@@ -1,12 +1,14 @@
 #include <gtest/gtest.h>
 
 #include "audit_settings.hpp"
-#include "pg_session.hpp"
+#include "storage/pg_session.hpp"
 
 namespace memgov::audit {
 namespace {
 
-audit_settings load(const std::string& file, const std::map<std::string, std::string>& env) {
+// Loads settings with audit.wal_dir set, since it has no default, unless `env` sets it.
+audit_settings load(const std::string& file, std::map<std::string, std::string> env) {
+  env.emplace("MEMGOV_AUDIT_WAL_DIR", "wal");
   return load_audit_settings(config::settings_source::from_text(file, env));
 }
 
@@ -24,8 +26,36 @@ TEST(AuditSettings, Defaults) {
   EXPECT_EQ(settings.bind, "tcp://127.0.0.1:7300-7307");
   EXPECT_EQ(settings.metrics_listen, "127.0.0.1:9490-9497");
   EXPECT_EQ(settings.database_url, "postgresql://127.0.0.1:5432/memgov");
-  EXPECT_EQ(settings.batch_max, 2000u);
-  EXPECT_EQ(settings.statement_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(settings.wal_dir, "wal");
+  EXPECT_EQ(settings.wal_budget_bytes, 1ULL << 30);
+  EXPECT_EQ(settings.wal_segment_bytes, 64ULL << 20);
+  EXPECT_EQ(settings.group_max, 10000u);
+  EXPECT_EQ(settings.batch_max, 10000u);
+  EXPECT_EQ(settings.checkpoint_interval, std::chrono::milliseconds(1000));
+  EXPECT_EQ(settings.statement_timeout, std::chrono::milliseconds(10000));
+}
+
+TEST(AuditSettings, WalDirIsRequired) {
+  std::string error;
+  try {
+    load_audit_settings(config::settings_source::from_text("", {}));
+  } catch (const config::settings_error& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("audit.wal_dir"), std::string::npos) << error;
+  EXPECT_NE(error.find("MEMGOV_AUDIT_WAL_DIR"), std::string::npos) << error;
+  EXPECT_NE(error_of({{"MEMGOV_AUDIT_WAL_DIR", ""}}).find("audit.wal_dir"), std::string::npos);
+}
+
+TEST(AuditSettings, SegmentMustFitTwiceInBudget) {
+  audit_settings settings = load("[audit]\nwal_budget_bytes = 262144\nwal_segment_bytes = 65536\n", {});
+  EXPECT_EQ(settings.wal_budget_bytes, 262144u);
+  EXPECT_EQ(settings.wal_segment_bytes, 65536u);
+  std::string error =
+      error_of({{"MEMGOV_AUDIT_WAL_BUDGET_BYTES", "262144"}, {"MEMGOV_AUDIT_WAL_SEGMENT_BYTES", "200000"}});
+  EXPECT_NE(error.find("audit.wal_segment_bytes"), std::string::npos) << error;
+  EXPECT_NE(error_of({{"MEMGOV_AUDIT_WAL_BUDGET_BYTES", "1000"}}).find("audit.wal_budget_bytes"),
+            std::string::npos);
 }
 
 TEST(AuditSettings, DatabaseUrlSources) {

@@ -88,5 +88,30 @@ TEST(EventValidation, ReasonIsValidUtf8) {
   EXPECT_EQ(problem->find('\xff'), std::string::npos);
 }
 
+protocol::audit_outcome valid_outcome() {
+  protocol::audit_outcome outcome;
+  outcome.event_id = "6f1c2a0e-8b1d-4c3e-9f2a-1b2c3d4e5f60";
+  outcome.timestamp_unix_us = 1'764'800'000'000'000;
+  return outcome;
+}
+
+TEST(OutcomeValidation, AcceptsMinimalOutcome) {
+  EXPECT_EQ(validate_outcome(valid_outcome()), std::nullopt);
+}
+
+TEST(OutcomeValidation, RejectsBadFields) {
+  protocol::audit_outcome outcome = valid_outcome();
+  outcome.event_id = "x";
+  EXPECT_EQ(validate_outcome(outcome), "event_id 'x' is not a UUID");
+  outcome = valid_outcome();
+  outcome.timestamp_unix_us = 0;
+  EXPECT_EQ(validate_outcome(outcome), "timestamp is not set");
+  outcome = valid_outcome();
+  outcome.completed_unix_us = -1;
+  auto problem = validate_outcome(outcome);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("completed_unix_us"), std::string::npos) << *problem;
+}
+
 }  // namespace
 }  // namespace memgov::audit

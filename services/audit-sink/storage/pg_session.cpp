@@ -1,13 +1,15 @@
-#include "pg_session.hpp"
+#include "storage/pg_session.hpp"
 
 #include <algorithm>
 
 #include <pqxx/pqxx>
 
 #include "audit_metrics.hpp"
-#include "audit_row.hpp"
 #include "audit_settings.hpp"
-#include "schema_migration.hpp"
+#include "record/record_format.hpp"
+#include "storage/batch_write.hpp"
+#include "storage/partitions.hpp"
+#include "storage/schema_migration.hpp"
 
 namespace memgov::audit {
 namespace {
@@ -74,13 +76,11 @@ void pg_session::connect() {
       tx.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
     }
     int version = migrate_audit_schema(*fresh);
-    {
-      // ON COMMIT DELETE ROWS empties the table at every commit, so no rows remain between
-      // batches.
-      pqxx::nontransaction tx(*fresh);
-      tx.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable +
-              " ON COMMIT DELETE ROWS AS SELECT " + audit_column_list() +
-              " FROM mem0_audit_log WITH NO DATA");
+    create_staging_tables(*fresh);
+    std::vector<partition_month> months = months_to_prepare(unix_now_us());
+    for (const std::string& created :
+         ensure_partitions(*fresh, std::set<partition_month>(months.begin(), months.end()))) {
+      logger_.info("created audit partition", {{"partition", created}});
     }
     connection_ = std::move(fresh);
     backoff_ = options_.reconnect_min;

@@ -1,7 +1,8 @@
-// The writer's PostgreSQL connection: connects (running the schema migration and preparing
-// the session), reconnects with exponential backoff after a failure, and pings when idle.
+// The drainer's PostgreSQL connection: connects (running the schema migration, creating the
+// staging tables and this month's and next month's partitions), reconnects with exponential
+// backoff after a failure, and pings when idle.
 //
-// Blocking (libpqxx); used only from the detached writer actor.
+// Blocking (libpqxx); used only from the detached drainer actor.
 #pragma once
 
 #include <chrono>
@@ -15,9 +16,6 @@
 namespace memgov::audit {
 
 class audit_metrics;
-
-// Name of the session's temporary staging table, created at connect.
-inline constexpr const char* kStagingTable = "memgov_audit_staging";
 
 struct pg_session_options {
   std::string database_url;

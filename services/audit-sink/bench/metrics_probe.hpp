@@ -1,0 +1,13 @@
+// Reads one value from a Prometheus text endpoint over plain HTTP/1.0.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace memgov::audit::bench {
+
+// Returns the sum of every sample of metric `name` (all label sets) at http://`address`/metrics,
+// where address is "host:port"; nullopt when the endpoint does not answer.
+std::optional<double> read_metric(const std::string& address, const std::string& name);
+
+}  // namespace memgov::audit::bench
