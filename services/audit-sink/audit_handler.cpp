@@ -12,8 +12,7 @@ namespace memgov::audit {
 namespace {
 
 struct handler_context {
-  handler_context(std::shared_ptr<sink_state> state, std::size_t queue_max,
-                  audit_metrics& metrics)
+  handler_context(std::shared_ptr<sink_state> state, std::size_t queue_max, audit_metrics& metrics)
       : state(std::move(state)), queue_max(queue_max), metrics(metrics) {}
 
   std::shared_ptr<sink_state> state;
@@ -37,9 +36,9 @@ bool admit(handler_context& context, const transport::responder& answer,
   }
   if (state.queued.load(std::memory_order_relaxed) >= context.queue_max) {
     context.metrics.count_failed("queue_full");
-    context.logger.warning_limited("queue_full", "audit queue full; rejecting records",
-                                   {{"queue_max", std::to_string(context.queue_max)},
-                                    {"request_id", request_id}});
+    context.logger.warning_limited(
+        "queue_full", "audit queue full; rejecting records",
+        {{"queue_max", std::to_string(context.queue_max)}, {"request_id", request_id}});
     reply_not_durable(answer, "audit queue full: " + std::to_string(context.queue_max) +
                                   " records are waiting for the log writer");
     return false;
@@ -65,8 +64,8 @@ void send_to_writer(handler_context& context, record_kind kind, std::string cano
   state.queued.fetch_add(1, std::memory_order_relaxed);
   context.metrics.accepted(kind).Increment();
   context.metrics.writer_actor().mailbox_depth.Increment();
-  caf::anon_send(state.writer, log_request{kind, std::move(canonical_prefix),
-                                           std::move(request_id), std::move(answer)});
+  caf::anon_send(state.writer, log_request{kind, std::move(canonical_prefix), std::move(request_id),
+                                           std::move(answer)});
 }
 
 void handle_event(handler_context& context, const protocol::decoded_envelope& request,
@@ -89,8 +88,8 @@ void handle_event(handler_context& context, const protocol::decoded_envelope& re
     return;
   }
   if (admit(context, answer, event->request_id)) {
-    send_to_writer(context, record_kind::event, encode_canonical_prefix(*event),
-                   event->request_id, std::move(answer));
+    send_to_writer(context, record_kind::event, encode_canonical_prefix(*event), event->request_id,
+                   std::move(answer));
   }
 }
 
@@ -113,9 +112,8 @@ void handle_outcome(handler_context& context, const protocol::decoded_envelope& 
     return;
   }
   if (admit(context, answer, outcome->request_id)) {
-    send_to_writer(context, record_kind::outcome,
-                   encode_canonical_prefix(*outcome, unix_now_us()), outcome->request_id,
-                   std::move(answer));
+    send_to_writer(context, record_kind::outcome, encode_canonical_prefix(*outcome, unix_now_us()),
+                   outcome->request_id, std::move(answer));
   }
 }
 
@@ -135,7 +133,8 @@ transport::request_handler make_audit_handler(std::shared_ptr<sink_state> state,
       return;
     }
     context->metrics.count_invalid_request("kind");
-    context->logger.warning_limited("kind", "rejecting a request of a kind this stage does not serve",
+    context->logger.warning_limited("kind",
+                                    "rejecting a request of a kind this stage does not serve",
                                     {{"kind", protocol::to_string(kind)}});
     answer.reply_error(std::string("the audit-sink stage serves only audit_event and "
                                    "audit_outcome, not ") +

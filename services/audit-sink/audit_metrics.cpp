@@ -9,7 +9,7 @@ prometheus::Histogram::BucketBoundaries size_buckets() {
 
 prometheus::Histogram::BucketBoundaries seconds_buckets() {
   return {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-          0.05,   0.1,    0.2,    0.5,   1,     2,     5,     10};
+          0.05,   0.1,    0.2,    0.5,   1,     2,     5,    10};
 }
 
 prometheus::Family<prometheus::Counter>& counter_family(prometheus::Registry& registry,

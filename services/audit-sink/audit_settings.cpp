@@ -51,10 +51,10 @@ audit_settings load_audit_settings(const config::settings_source& given) {
         "audit.wal_dir (MEMGOV_AUDIT_WAL_DIR) is missing: set it to a directory on local disk "
         "for the audit write-ahead log");
   }
-  settings.wal_budget_bytes =
-      static_cast<std::uint64_t>(source.get_int("audit.wal_budget_bytes", 1LL << 30, 65536, 1LL << 50));
-  settings.wal_segment_bytes =
-      static_cast<std::uint64_t>(source.get_int("audit.wal_segment_bytes", 64LL << 20, 4096, 1LL << 40));
+  settings.wal_budget_bytes = static_cast<std::uint64_t>(
+      source.get_int("audit.wal_budget_bytes", 1LL << 30, 65536, 1LL << 50));
+  settings.wal_segment_bytes = static_cast<std::uint64_t>(
+      source.get_int("audit.wal_segment_bytes", 64LL << 20, 4096, 1LL << 40));
   if (settings.wal_segment_bytes > settings.wal_budget_bytes / 2) {
     throw config::settings_error(
         "audit.wal_segment_bytes (" + std::to_string(settings.wal_segment_bytes) +
@@ -62,14 +62,16 @@ audit_settings load_audit_settings(const config::settings_source& given) {
         std::to_string(settings.wal_budget_bytes) +
         "); the log deletes whole segments, so it needs room for at least two");
   }
-  settings.group_max = static_cast<std::size_t>(source.get_int("audit.group_max", 10000, 1, 1000000));
+  settings.group_max =
+      static_cast<std::size_t>(source.get_int("audit.group_max", 10000, 1, 1000000));
   settings.queue_max =
       static_cast<std::size_t>(source.get_int("audit.queue_max", 100000, 1, 10'000'000));
-  settings.batch_max = static_cast<std::size_t>(source.get_int("audit.batch_max", 10000, 1, 1000000));
+  settings.batch_max =
+      static_cast<std::size_t>(source.get_int("audit.batch_max", 10000, 1, 1000000));
   settings.drain_delay = load_ms(source, "audit.drain_delay_ms", 50, 0, 10000);
   settings.checkpoint_interval = load_ms(source, "audit.checkpoint_interval_ms", 1000, 10, 600000);
-  settings.partition_check_interval =
-      std::chrono::seconds(source.get_int("audit.partition_check_interval_seconds", 3600, 1, 86400));
+  settings.partition_check_interval = std::chrono::seconds(
+      source.get_int("audit.partition_check_interval_seconds", 3600, 1, 86400));
   settings.statement_timeout = load_ms(source, "audit.statement_timeout_ms", 10000, 100, 600000);
   settings.connect_timeout =
       std::chrono::seconds(source.get_int("audit.connect_timeout_seconds", 3, 1, 60));

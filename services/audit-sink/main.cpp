@@ -49,8 +49,8 @@ std::shared_ptr<audit::wal_log> open_log(const std::filesystem::path& directory,
                                          const audit::audit_settings& settings, int slot) {
   log::logger logger("main");
   audit::wal_recovery recovery;
-  std::shared_ptr<audit::wal_log> log = audit::wal_log::open(
-      directory, settings.wal_segment_bytes, audit::make_sink_id(slot), recovery);
+  std::shared_ptr<audit::wal_log> log = audit::wal_log::open(directory, settings.wal_segment_bytes,
+                                                             audit::make_sink_id(slot), recovery);
   if (recovery.discarded_bytes > 0) {
     logger.warning("discarded the torn end of the audit log left by a crash",
                    {{"directory", directory.string()},

@@ -228,9 +228,9 @@ class drainer_loop {
       metrics_.count_database_error("write");
       session_.mark_failed(e.what());
       publish_database_state();
-      logger_.warning_limited("write", "audit batch not stored in PostgreSQL; it stays in the log",
-                              {{"records", std::to_string(pending_.size())},
-                               {"error", first_line(e.what())}});
+      logger_.warning_limited(
+          "write", "audit batch not stored in PostgreSQL; it stays in the log",
+          {{"records", std::to_string(pending_.size())}, {"error", first_line(e.what())}});
       return false;
     }
     session_.mark_succeeded();
@@ -381,8 +381,8 @@ class drainer_loop {
     }
     try {
       std::vector<partition_month> months = months_to_prepare(unix_now_us());
-      for (const std::string& created :
-           ensure_partitions(*connection, std::set<partition_month>(months.begin(), months.end()))) {
+      for (const std::string& created : ensure_partitions(
+               *connection, std::set<partition_month>(months.begin(), months.end()))) {
         logger_.info("created audit partition", {{"partition", created}});
       }
       session_.mark_succeeded();

@@ -20,10 +20,10 @@ class sink_state {
   std::atomic<bool> started{false};
   caf::actor writer;
 
-  const std::uint64_t budget_bytes;      // audit.wal_budget_bytes.
-  std::atomic<bool> log_healthy{false};  // The last log write succeeded.
-  std::atomic<bool> database_up{false};  // The drainer's last statement succeeded.
-  std::atomic<std::size_t> queued{0};    // Records sent to the writer and not yet taken.
+  const std::uint64_t budget_bytes;                // audit.wal_budget_bytes.
+  std::atomic<bool> log_healthy{false};            // The last log write succeeded.
+  std::atomic<bool> database_up{false};            // The drainer's last statement succeeded.
+  std::atomic<std::size_t> queued{0};              // Records sent to the writer and not yet taken.
   std::atomic<std::uint64_t> disk_bytes{0};        // Bytes of all live segment files.
   std::atomic<std::uint64_t> last_sequence{0};     // Last sequence made durable in the log.
   std::atomic<std::uint64_t> drained_sequence{0};  // Last sequence committed to PostgreSQL.

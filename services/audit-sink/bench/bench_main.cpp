@@ -188,8 +188,8 @@ bench::send_report run_load(const arguments& args, bool fastest) {
     usage_error("--in-flight must be at least 1");
   }
   options.rate = fastest ? 0 : args.number_or("rate", 0);
-  options.timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(args.number_or("timeout-ms", 5000)));
+  options.timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args.number_or("timeout-ms", 5000)));
   options.retries = static_cast<int>(args.number_or("retries", 0));
   options.run_id = args.text_or("run-id", "bench-" + bench::random_uuid().substr(0, 8));
   options.with_outcomes = args.flags.count("outcomes") != 0;
@@ -222,7 +222,8 @@ std::pair<double, double> await_drain(const std::string& metrics, double target,
   auto started = clock_type::now();
   double first = -1;
   while (true) {
-    std::optional<double> written = bench::read_metric(metrics, "memgov_audit_events_written_total");
+    std::optional<double> written =
+        bench::read_metric(metrics, "memgov_audit_events_written_total");
     double elapsed = std::chrono::duration<double>(clock_type::now() - started).count();
     if (written && first < 0) {
       first = *written;
@@ -289,7 +290,8 @@ int command_raw_copy(const arguments& args) {
   auto batch = static_cast<std::size_t>(args.number_or("batch", 10000));
   nlohmann::json result;
   result["rows"] = count;
-  result["rows_per_second"] = raw_copy(args.text("database-url"), count, std::max<std::size_t>(batch, 1));
+  result["rows_per_second"] =
+      raw_copy(args.text("database-url"), count, std::max<std::size_t>(batch, 1));
   std::cout << result.dump() << std::endl;
   return 0;
 }
@@ -320,8 +322,8 @@ int command_throughput(const arguments& args) {
   }
   auto started = clock_type::now();
   bench::send_report report = run_load(args, true);
-  auto [drain_seconds, first] = await_drain(metrics, *before + static_cast<double>(report.durable),
-                                            600);
+  auto [drain_seconds, first] =
+      await_drain(metrics, *before + static_cast<double>(report.durable), 600);
   double total = std::chrono::duration<double>(clock_type::now() - started).count();
   double raw = raw_copy(args.text("database-url"), report.events.size(),
                         static_cast<std::size_t>(args.number_or("batch", 10000)));
@@ -329,7 +331,9 @@ int command_throughput(const arguments& args) {
   result["sink_events_per_second_into_postgresql"] =
       drain_seconds < 0 ? 0.0 : static_cast<double>(report.durable) / total;
   result["raw_copy_rows_per_second"] = raw;
-  result["ratio"] = drain_seconds < 0 ? 0.0 : result["sink_events_per_second_into_postgresql"].get<double>() / raw;
+  result["ratio"] = drain_seconds < 0
+                        ? 0.0
+                        : result["sink_events_per_second_into_postgresql"].get<double>() / raw;
   std::cout << result.dump() << std::endl;
   return drain_seconds < 0 ? 1 : 0;
 }

@@ -24,14 +24,14 @@ struct sent_event {
 };
 
 struct send_options {
-  std::string endpoints;            // As in ingress.audit_endpoints.
-  std::uint64_t count = 0;          // Events to send.
-  std::size_t in_flight = 1000;     // Events sent and not yet answered, at most.
-  double rate = 0;                  // Events per second; 0 sends as fast as the window allows.
+  std::string endpoints;         // As in ingress.audit_endpoints.
+  std::uint64_t count = 0;       // Events to send.
+  std::size_t in_flight = 1000;  // Events sent and not yet answered, at most.
+  double rate = 0;               // Events per second; 0 sends as fast as the window allows.
   std::chrono::milliseconds timeout{5000};
-  int retries = 0;                  // Extra attempts on another sink after a timeout.
-  std::string run_id = "bench";     // Prefix of the request ids.
-  bool with_outcomes = false;       // Also send an audit_outcome after each durable event.
+  int retries = 0;               // Extra attempts on another sink after a timeout.
+  std::string run_id = "bench";  // Prefix of the request ids.
+  bool with_outcomes = false;    // Also send an audit_outcome after each durable event.
   // Events to send again instead of new ones: their event_id, timestamp and request_id are
   // reused, so a sink that did not store them stores duplicates. `count` is ignored.
   std::vector<sent_event> replay;

@@ -10,8 +10,8 @@ sha256_digest chain_hash(const sha256_digest& prev_hash, std::string_view canoni
   return sha256(as_bytes(prev_hash), canonical);
 }
 
-linked_record link_record(chain_position& position, const std::string& sink_id,
-                          record_kind kind, std::string canonical_prefix) {
+linked_record link_record(chain_position& position, const std::string& sink_id, record_kind kind,
+                          std::string canonical_prefix) {
   linked_record record;
   record.kind = kind;
   record.sequence = position.sequence + 1;
@@ -25,8 +25,8 @@ linked_record link_record(chain_position& position, const std::string& sink_id,
   return record;
 }
 
-linked_record link_record(chain_position& position, const std::string& sink_id,
-                          record_kind kind, const record_fields& fields) {
+linked_record link_record(chain_position& position, const std::string& sink_id, record_kind kind,
+                          const record_fields& fields) {
   record_fields prefix = fields;
   prefix.resize(formatted_field_count(kind));
   return link_record(position, sink_id, kind, encode_canonical(kind, prefix));

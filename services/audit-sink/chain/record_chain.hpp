@@ -18,7 +18,7 @@ namespace memgov::audit {
 inline const sha256_digest kGenesisHash{};
 
 struct chain_position {
-  std::uint64_t sequence = 0;  // Sequence of the last record linked; 0 before the first.
+  std::uint64_t sequence = 0;             // Sequence of the last record linked; 0 before the first.
   sha256_digest row_hash = kGenesisHash;  // row_hash of that record.
 };
 
@@ -34,11 +34,11 @@ sha256_digest chain_hash(const sha256_digest& prev_hash, std::string_view canoni
 
 // Completes canonical bytes without sink_id and sequence (encode_canonical_prefix()) with
 // `sink_id` and the next sequence, hashes them onto `position` and advances it.
-linked_record link_record(chain_position& position, const std::string& sink_id,
-                          record_kind kind, std::string canonical_prefix);
+linked_record link_record(chain_position& position, const std::string& sink_id, record_kind kind,
+                          std::string canonical_prefix);
 
 // The same for formatted fields (formatted_field_count(kind) values).
-linked_record link_record(chain_position& position, const std::string& sink_id,
-                          record_kind kind, const record_fields& fields);
+linked_record link_record(chain_position& position, const std::string& sink_id, record_kind kind,
+                          const record_fields& fields);
 
 }  // namespace memgov::audit

@@ -77,13 +77,11 @@ const char* table_of(chain_source source) {
 
 std::string unix_us_expression(const std::string& timestamp) {
   return "(extract(epoch FROM date_trunc('second', " + timestamp +
-         "))::bigint * 1000000 + extract(microseconds FROM " + timestamp +
-         ")::bigint % 1000000)";
+         "))::bigint * 1000000 + extract(microseconds FROM " + timestamp + ")::bigint % 1000000)";
 }
 
 std::string chain_query(chain_source source, const std::string& quoted_sink_id) {
-  std::string select =
-      "SELECT sequence::text, encode(prev_hash, 'hex'), encode(row_hash, 'hex')";
+  std::string select = "SELECT sequence::text, encode(prev_hash, 'hex'), encode(row_hash, 'hex')";
   if (source == chain_source::link) {
     select += ", event_id, " + unix_us_expression("\"timestamp\"") +
               "::text, encode(canonical, 'hex'), status";

@@ -57,8 +57,9 @@ void chain_walker::add(const chain_row& row) {
     return;
   }
   if (row.computed_hash != row.row_hash) {
-    fail(row, "the stored fields do not match row_hash: the row was changed after it was "
-              "written");
+    fail(row,
+         "the stored fields do not match row_hash: the row was changed after it was "
+         "written");
     return;
   }
   last_sequence_ = row.sequence;

@@ -17,9 +17,8 @@ int main(int argc, char** argv) {
   const char* environment_url = std::getenv("DATABASE_URL");
   command_line command;
   try {
-    command = parse_command_line(arguments, environment_url
-                                                ? std::optional<std::string>(environment_url)
-                                                : std::nullopt);
+    command = parse_command_line(
+        arguments, environment_url ? std::optional<std::string>(environment_url) : std::nullopt);
   } catch (const usage_error& e) {
     std::cerr << "memgovctl: " << e.what() << "\n\n" << kUsage;
     return 2;

@@ -112,8 +112,8 @@ int run_report(const command_line& command) {
   }
   tx.commit();
   output.finish();
-  std::fprintf(stderr, "memgovctl: %s report: %llu rows written to %s\n",
-               to_string(command.report), static_cast<unsigned long long>(progress.rows()),
+  std::fprintf(stderr, "memgovctl: %s report: %llu rows written to %s\n", to_string(command.report),
+               static_cast<unsigned long long>(progress.rows()),
                command.output ? command.output->c_str() : "standard output");
   return 0;
 }

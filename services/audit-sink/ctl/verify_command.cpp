@@ -125,8 +125,8 @@ void print_result(const chain_walker& walker) {
     return;
   }
   std::cout << "sink " << walker.sink_id() << ": intact, sequences " << walker.first_sequence()
-            << " to " << walker.last_sequence() << " (" << walker.rows()
-            << " rows), head row_hash " << audit::to_hex(walker.head_hash()) << "\n";
+            << " to " << walker.last_sequence() << " (" << walker.rows() << " rows), head row_hash "
+            << audit::to_hex(walker.head_hash()) << "\n";
 }
 
 }  // namespace
@@ -151,8 +151,8 @@ int run_verify(const command_line& command) {
     broken += walker.first_break() ? 1 : 0;
   }
   tx.commit();
-  std::cout << "verify: " << sinks.size() - broken << " of " << sinks.size()
-            << " chains intact, " << progress.rows() << " rows checked" << std::endl;
+  std::cout << "verify: " << sinks.size() - broken << " of " << sinks.size() << " chains intact, "
+            << progress.rows() << " rows checked" << std::endl;
   return broken == 0 ? 0 : 1;
 }
 

@@ -156,8 +156,7 @@ std::optional<record_kind> check_canonical(std::string_view bytes, std::string& 
     return std::nullopt;
   }
   if (count != expected) {
-    error = "record has " + std::to_string(count) + " fields, expected " +
-            std::to_string(expected);
+    error = "record has " + std::to_string(count) + " fields, expected " + std::to_string(expected);
     return std::nullopt;
   }
   if (!reader.at_end()) {
@@ -188,8 +187,7 @@ std::optional<canonical_record> decode_canonical(std::string_view bytes, std::st
   canonical_reader reader(bytes);
   std::optional<std::string_view> field;
   while (reader.next(field)) {
-    record.fields.push_back(field ? std::optional<std::string>(std::string(*field))
-                                  : std::nullopt);
+    record.fields.push_back(field ? std::optional<std::string>(std::string(*field)) : std::nullopt);
   }
   return record;
 }

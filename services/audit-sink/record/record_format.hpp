@@ -24,8 +24,7 @@ record_fields format_event(const protocol::audit_event& event);
 // NULL.
 void format_outcome(const protocol::audit_outcome& outcome, std::int64_t received_unix_us,
                     field_receiver& receiver);
-record_fields format_outcome(const protocol::audit_outcome& outcome,
-                             std::int64_t received_unix_us);
+record_fields format_outcome(const protocol::audit_outcome& outcome, std::int64_t received_unix_us);
 
 // Microseconds since the Unix epoch, from the system clock.
 std::int64_t unix_now_us();

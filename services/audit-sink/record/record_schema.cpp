@@ -4,24 +4,15 @@ namespace memgov::audit {
 
 const std::vector<column_spec>& record_columns(record_kind kind) {
   static const std::vector<column_spec> event_columns = {
-      {"event_id", column_type::uuid},
-      {"\"timestamp\"", column_type::timestamp},
-      {"request_id", column_type::text},
-      {"tenant_id", column_type::text},
-      {"actor_id", column_type::text},
-      {"actor_role", column_type::text},
-      {"action", column_type::text},
-      {"resource", column_type::text},
-      {"decision", column_type::text},
-      {"reason", column_type::text},
-      {"method", column_type::text},
-      {"path", column_type::text},
-      {"status_code", column_type::integer},
-      {"latency_ms", column_type::real},
-      {"source_ip", column_type::text},
-      {"policy_revision", column_type::text},
-      {"sink_id", column_type::text},
-      {"sequence", column_type::integer},
+      {"event_id", column_type::uuid},       {"\"timestamp\"", column_type::timestamp},
+      {"request_id", column_type::text},     {"tenant_id", column_type::text},
+      {"actor_id", column_type::text},       {"actor_role", column_type::text},
+      {"action", column_type::text},         {"resource", column_type::text},
+      {"decision", column_type::text},       {"reason", column_type::text},
+      {"method", column_type::text},         {"path", column_type::text},
+      {"status_code", column_type::integer}, {"latency_ms", column_type::real},
+      {"source_ip", column_type::text},      {"policy_revision", column_type::text},
+      {"sink_id", column_type::text},        {"sequence", column_type::integer},
   };
   static const std::vector<column_spec> outcome_columns = {
       {"event_id", column_type::uuid},

@@ -169,10 +169,10 @@ void link_rejected(pqxx::connection_base& connection, const stored_record& recor
       quoted_or_null(tx, record_field(record, sink_id_field(record.kind))) + ", " +
       quoted_or_null(tx, record_field(record, sequence_field(record.kind))) + "::bigint, " +
       tx.quote(to_string(record.kind)) + ", " +
-      quoted_or_null(tx, record_field(record, kEventIdField)) +
-      ", " + quoted_or_null(tx, timestamp ? std::optional<std::string_view>(*timestamp) : std::nullopt) +
-      "::timestamptz, 'rejected', " + tx.quote(reason) +
-      ", decode(" + tx.quote(hex_of(record.canonical)) + ", 'hex'), decode(" +
+      quoted_or_null(tx, record_field(record, kEventIdField)) + ", " +
+      quoted_or_null(tx, timestamp ? std::optional<std::string_view>(*timestamp) : std::nullopt) +
+      "::timestamptz, 'rejected', " + tx.quote(reason) + ", decode(" +
+      tx.quote(hex_of(record.canonical)) + ", 'hex'), decode(" +
       tx.quote(hex_of(as_bytes(record.prev_hash))) + ", 'hex'), decode(" +
       tx.quote(hex_of(as_bytes(record.row_hash))) + ", 'hex')) " +
       "ON CONFLICT (sink_id, sequence) DO NOTHING");

@@ -47,8 +47,8 @@ std::vector<std::string> ensure_partitions(pqxx::connection_base& connection,
   }
   pqxx::work tx(connection, "memgov_audit_partitions");
   for (const partition_month& month : months) {
-    pqxx::result rows = tx.exec("SELECT memgov_audit_ensure_partitions(" +
-                                tx.quote(month.first_day()) + "::date)");
+    pqxx::result rows =
+        tx.exec("SELECT memgov_audit_ensure_partitions(" + tx.quote(month.first_day()) + "::date)");
     for (const auto& row : rows) {
       created.push_back(row[0].as<std::string>());
     }

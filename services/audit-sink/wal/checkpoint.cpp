@@ -46,8 +46,8 @@ std::optional<checkpoint> decode_checkpoint(std::string_view bytes, std::string&
     return std::nullopt;
   }
   if (read_le(bytes, 8, 4) != kVersion) {
-    error = "checkpoint format version " + std::to_string(read_le(bytes, 8, 4)) +
-            " is not supported";
+    error =
+        "checkpoint format version " + std::to_string(read_le(bytes, 8, 4)) + " is not supported";
     return std::nullopt;
   }
   checkpoint value;

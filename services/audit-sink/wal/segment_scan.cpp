@@ -33,8 +33,8 @@ segment_scan scan_segment(const std::filesystem::path& file, std::uint64_t segme
   while (at < contents.size()) {
     parse_result parsed = parse_wal_record(rest.substr(at));
     if (parsed.status == parse_status::incomplete) {
-      scan.tail_error = "the last record is incomplete (" + std::to_string(contents.size() - at) +
-                        " bytes)";
+      scan.tail_error =
+          "the last record is incomplete (" + std::to_string(contents.size() - at) + " bytes)";
       break;
     }
     if (parsed.status == parse_status::corrupt) {

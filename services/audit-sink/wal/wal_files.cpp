@@ -13,8 +13,8 @@ namespace memgov::audit {
 
 file_error::file_error(const std::string& operation, const std::filesystem::path& path,
                        int error_number)
-    : std::runtime_error(operation + " " + path.string() + " failed: " +
-                         std::strerror(error_number)),
+    : std::runtime_error(operation + " " + path.string() +
+                         " failed: " + std::strerror(error_number)),
       error_number_(error_number) {}
 
 unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
@@ -67,8 +67,8 @@ void read_at(int fd, std::string& out, std::size_t size, std::uint64_t offset,
   out.resize(size);
   std::size_t filled = 0;
   while (filled < size) {
-    ssize_t got = ::pread(fd, out.data() + filled, size - filled,
-                          static_cast<off_t>(offset + filled));
+    ssize_t got =
+        ::pread(fd, out.data() + filled, size - filled, static_cast<off_t>(offset + filled));
     if (got < 0) {
       if (errno == EINTR) {
         continue;

@@ -128,8 +128,7 @@ std::string segment_file_name(std::uint64_t segment) {
 }
 
 std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) {
-  if (name.size() != 16 + kSegmentSuffix.size() ||
-      name.substr(16) != kSegmentSuffix) {
+  if (name.size() != 16 + kSegmentSuffix.size() || name.substr(16) != kSegmentSuffix) {
     return std::nullopt;
   }
   std::uint64_t value = 0;

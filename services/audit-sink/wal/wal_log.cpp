@@ -53,8 +53,8 @@ void remove_unfinished_segment(const std::filesystem::path& directory,
   }
   sync_directory(directory);
   recovery.discarded_bytes += segments.rbegin()->second;
-  recovery.discarded_reason = "removed segment " + path.filename().string() +
-                              ", whose creation was interrupted";
+  recovery.discarded_reason =
+      "removed segment " + path.filename().string() + ", whose creation was interrupted";
   segments.erase(newest);
 }
 
@@ -76,8 +76,8 @@ std::string make_sink_id(int slot) {
 }
 
 std::unique_ptr<wal_log> wal_log::open(const std::filesystem::path& directory,
-                                       std::uint64_t segment_bytes,
-                                       const std::string& new_sink_id, wal_recovery& recovery) {
+                                       std::uint64_t segment_bytes, const std::string& new_sink_id,
+                                       wal_recovery& recovery) {
   std::unique_ptr<wal_log> log(new wal_log());
   log->directory_ = directory;
   log->segment_bytes_ = segment_bytes;
@@ -171,8 +171,8 @@ void wal_log::append(std::string_view records, const chain_position& after) {
     write_all_at(file_.get(), records, size_, file_path_);
     sync_data(file_.get(), file_path_);
   } catch (const file_error&) {
-    bool restored = ::ftruncate(file_.get(), static_cast<off_t>(size_)) == 0 &&
-                    ::fdatasync(file_.get()) == 0;
+    bool restored =
+        ::ftruncate(file_.get(), static_cast<off_t>(size_)) == 0 && ::fdatasync(file_.get()) == 0;
     if (!restored) {
       position_ = after;
       sealed_ = true;

@@ -18,9 +18,9 @@
 namespace memgov::audit {
 
 struct wal_recovery {
-  bool created = false;             // The directory had no log yet.
+  bool created = false;               // The directory had no log yet.
   std::uint64_t discarded_bytes = 0;  // Torn tail removed from the newest segment.
-  std::string discarded_reason;     // Why those bytes were removed.
+  std::string discarded_reason;       // Why those bytes were removed.
 };
 
 class wal_log {
@@ -30,8 +30,8 @@ class wal_log {
   // Throws std::runtime_error (file_error for system errors) with a message naming the
   // directory when the log is locked by another process, inconsistent or unreadable.
   static std::unique_ptr<wal_log> open(const std::filesystem::path& directory,
-                                       std::uint64_t segment_bytes,
-                                       const std::string& new_sink_id, wal_recovery& recovery);
+                                       std::uint64_t segment_bytes, const std::string& new_sink_id,
+                                       wal_recovery& recovery);
 
   const std::filesystem::path& directory() const { return directory_; }
   const std::string& sink_id() const { return sink_id_; }

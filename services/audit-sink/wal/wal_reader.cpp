@@ -27,8 +27,8 @@ bool wal_reader::open_segment_at_or_after(const std::map<std::uint64_t, std::uin
     std::optional<segment_header> header = decode_segment_header(bytes, error);
     if (!header || header->segment != it->first) {
       out.damage.push_back(
-          {it->first, 0, header ? "header names segment " + std::to_string(header->segment)
-                                : error});
+          {it->first, 0,
+           header ? "header names segment " + std::to_string(header->segment) : error});
       continue;
     }
     file_ = std::move(fd);
@@ -83,7 +83,8 @@ bool wal_reader::fill(std::uint64_t limit, std::size_t needed) {
 }
 
 std::string_view wal_reader::unread() const {
-  return std::string_view(buffer_).substr(static_cast<std::size_t>(cursor_.offset - buffer_offset_));
+  return std::string_view(buffer_).substr(
+      static_cast<std::size_t>(cursor_.offset - buffer_offset_));
 }
 
 wal_read wal_reader::read(const std::map<std::uint64_t, std::uint64_t>& durable,

@@ -48,11 +48,12 @@ TEST(AuditSettings, WalDirIsRequired) {
 }
 
 TEST(AuditSettings, SegmentMustFitTwiceInBudget) {
-  audit_settings settings = load("[audit]\nwal_budget_bytes = 262144\nwal_segment_bytes = 65536\n", {});
+  audit_settings settings =
+      load("[audit]\nwal_budget_bytes = 262144\nwal_segment_bytes = 65536\n", {});
   EXPECT_EQ(settings.wal_budget_bytes, 262144u);
   EXPECT_EQ(settings.wal_segment_bytes, 65536u);
-  std::string error =
-      error_of({{"MEMGOV_AUDIT_WAL_BUDGET_BYTES", "262144"}, {"MEMGOV_AUDIT_WAL_SEGMENT_BYTES", "200000"}});
+  std::string error = error_of(
+      {{"MEMGOV_AUDIT_WAL_BUDGET_BYTES", "262144"}, {"MEMGOV_AUDIT_WAL_SEGMENT_BYTES", "200000"}});
   EXPECT_NE(error.find("audit.wal_segment_bytes"), std::string::npos) << error;
   EXPECT_NE(error_of({{"MEMGOV_AUDIT_WAL_BUDGET_BYTES", "1000"}}).find("audit.wal_budget_bytes"),
             std::string::npos);

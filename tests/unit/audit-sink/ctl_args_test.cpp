@@ -39,9 +39,9 @@ TEST(CtlArgs, DecemberEndsInJanuary) {
 }
 
 TEST(CtlArgs, DateRangeIncludesBothDays) {
-  command_line command = parse({"report", "failed", "--from", "2024-02-28", "--to", "2024-02-29",
-                                "--tenant", "acme-corp", "--output", "out.csv",
-                                "--database-url", "postgresql://flag/db"});
+  command_line command =
+      parse({"report", "failed", "--from", "2024-02-28", "--to", "2024-02-29", "--tenant",
+             "acme-corp", "--output", "out.csv", "--database-url", "postgresql://flag/db"});
   EXPECT_EQ(command.report, report_kind::failed);
   EXPECT_EQ(command.range.from, "2024-02-28 00:00:00+00");
   EXPECT_EQ(command.range.to, "2024-03-01 00:00:00+00");
@@ -91,9 +91,9 @@ TEST(CtlArgs, RejectsBadRanges) {
             std::string::npos);
   EXPECT_NE(usage_error_of({"report", "access", "--month"}).find("needs a value"),
             std::string::npos);
-  EXPECT_NE(usage_error_of({"report", "access", "--month", "2025-01", "--tenant", ""})
-                .find("--tenant"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error_of({"report", "access", "--month", "2025-01", "--tenant", ""}).find("--tenant"),
+      std::string::npos);
 }
 
 TEST(CtlArgs, NeedsDatabaseUrl) {

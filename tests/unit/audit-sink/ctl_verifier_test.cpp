@@ -168,8 +168,9 @@ TEST(ChainRows, ChecksLinkCanonical) {
     hex.push_back(digits[c & 0x0F]);
   }
   std::vector<std::optional<std::string>> values = {
-      std::string("1"), audit::to_hex(linked.prev_hash), audit::to_hex(linked.row_hash),
-      event.event_id, std::to_string(kBaseUs), hex, std::string("duplicate")};
+      std::string("1"),        audit::to_hex(linked.prev_hash), audit::to_hex(linked.row_hash),
+      event.event_id,          std::to_string(kBaseUs),         hex,
+      std::string("duplicate")};
   chain_row row = make_chain_row(chain_source::link, "sink-a", values);
   EXPECT_TRUE(row.problem.empty()) << row.problem;
   EXPECT_EQ(row.computed_hash, linked.row_hash);

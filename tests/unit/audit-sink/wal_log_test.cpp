@@ -48,7 +48,8 @@ class WalLogTest : public ::testing::Test {
       event.timestamp_unix_us = 1'700'000'000'000'000 + i;
       event.decision = "allow";
       event.request_id = "req-" + std::to_string(position.sequence + 1);
-      records.push_back(link_record(position, log.sink_id(), record_kind::event, format_event(event)));
+      records.push_back(
+          link_record(position, log.sink_id(), record_kind::event, format_event(event)));
       append_wal_record(bytes, records.back());
     }
     log.append(bytes, position);
@@ -119,7 +120,8 @@ TEST_F(WalLogTest, TornLastRecordIsDiscarded) {
   event.event_id = "6f1c2a0e-8b1d-4c3e-9f2a-1b2c3d4e5f60";
   event.timestamp_unix_us = 1'700'000'000'000'000;
   event.decision = "deny";
-  append_wal_record(torn, link_record(position, "sink-test", record_kind::event, format_event(event)));
+  append_wal_record(torn,
+                    link_record(position, "sink-test", record_kind::event, format_event(event)));
   append_raw(1, torn.substr(0, torn.size() / 2));
 
   auto log = open_log();
@@ -191,9 +193,7 @@ TEST_F(WalLogTest, SecondOpenIsRejected) {
 }
 
 TEST_F(WalLogTest, CheckpointWithoutSegmentsIsRejected) {
-  {
-    auto log = open_log();
-  }
+  { auto log = open_log(); }
   fs::remove(segment_path(1));
   store_checkpoint(dir_, checkpoint{{1, kSegmentHeaderBytes}, 0});
   EXPECT_THROW(open_log(), std::runtime_error);
