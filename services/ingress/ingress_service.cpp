@@ -1,4 +1,7 @@
 #include "ingress_service.hpp"
+#include <chrono>
+#include <initializer_list>
+#include <thread>
 
 #include <csignal>
 #include <optional>
@@ -23,6 +26,28 @@ transport::client_options stage_options(const ingress_settings& settings, std::s
   options.timeout = settings.stage_timeout;
   options.retries = settings.stage_retries;
   return options;
+}
+
+// Bound on how long a starting ingress waits for every stage before it accepts
+// connections. Without the wait, a new ingress that shares its port with running
+// ones would answer its first requests with 503 while its clients still connect.
+constexpr std::chrono::milliseconds kStageWait{2000};
+
+// Waits, at most kStageWait, until every client has a replica that answered a
+// ping; a stage still missing then is logged and the ingress starts anyway, so
+// /health answers and requests fail fast with 503 until the stage appears.
+void wait_for_stages(std::initializer_list<transport::stage_client*> clients,
+                     const log::logger& logger) {
+  auto deadline = std::chrono::steady_clock::now() + kStageWait;
+  for (transport::stage_client* client : clients) {
+    while (client->reachable_peers() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (client->reachable_peers() == 0) {
+      logger.warning("starting without a reachable replica of a stage",
+                     {{"peer_stage", client->peer_stage()}});
+    }
+  }
 }
 
 }  // namespace
@@ -52,6 +77,7 @@ int run_ingress(const config::settings_source& source) {
   transport::stage_client audit(
       runtime.system(), stage_options(settings, "audit-sink", settings.audit_endpoints), registry);
 
+  wait_for_stages({&authz, &ratelimit, &audit}, logger);
   gateway.emplace(settings, stage_clients{&authz, &ratelimit, &audit}, metrics);
   gateway->start();
   auto bound = gateway->local_endpoint();

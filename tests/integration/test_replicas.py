@@ -504,15 +504,8 @@ def test_no_wrong_answer(scenario):
     assert problems == [], f"{len(problems)} wrong answers:\n" + "\n".join(problems[:20])
 
 
-@pytest.mark.xfail(
-    reason="a new ingress listens on the shared port before its stage connections are up, so "
-    "a request it takes in its first milliseconds gets 503 'no ... replica is reachable' and "
-    "no audit row; it happens in some runs only",
-    strict=False,
-)
 def test_added_ingress_rejects_nothing(scenario):
-    # TODO: the ingress opens its listener before any stage replica has replied to a ping. Remove
-    # this xfail once it waits (with a bound) for a reachable replica of every stage first.
+    # A starting ingress waits for a reachable replica of every stage before it listens.
     rejected = [
         describe(outcome, outcome.reason, scenario.events)
         for outcome in scenario.outcomes
@@ -580,11 +573,6 @@ def test_unanswered_requests_audited_at_most_once(scenario):
 
 
 def test_limit_held_across_replicas(scenario):
-    if any(backend is None for backend in scenario.ratelimit_backends):
-        # TODO: the ratelimit binary under test logs no backend, so it predates the Redis
-        # backend. Each replica then counts alone and the limit can be exceeded. Remove this
-        # branch once every build of memgov-ratelimit has the Redis backend.
-        pytest.xfail("memgov-ratelimit has no Redis backend yet, so replicas count alone")
     assert set(scenario.ratelimit_backends) == {"redis"}
     limited = [outcome for outcome in scenario.outcomes if outcome.kind == "limited"]
     admitted = [outcome for outcome in limited if outcome.status == 200]
