@@ -147,7 +147,13 @@ def redis_mesh(start_mesh, stop_mesh):
     mesh = start_mesh(
         with_redis=True,
         replicas={"ratelimit": 3},
-        stage_env={"ratelimit": {"MEMGOV_RATELIMIT_DEFAULT_LIMIT": str(LIMIT)}},
+        stage_env={
+            "ratelimit": {"MEMGOV_RATELIMIT_DEFAULT_LIMIT": str(LIMIT)},
+            # A burst of 120 requests on a 2-core machine that also runs every stage, OPA and
+            # PostgreSQL can keep a stage call past the default 300 ms; the ingress then answers
+            # 503, which is right but not what these tests count. They check admission counts.
+            "ingress": {"MEMGOV_INGRESS_STAGE_TIMEOUT_MS": "3000"},
+        },
     )
     yield mesh
     stop_mesh(mesh)
@@ -186,7 +192,7 @@ def test_burst_within_one_millisecond_admits_exactly_limit(redis_mesh, redis_gat
     port = redis_mesh.addresses.ingress_port
     allowed_before = sum(decisions_per_replica(redis_mesh, "allowed"))
     spreads = []
-    for attempt in range(5):
+    for attempt in range(20):
         statuses, spread = raw_burst(port, reader(f"agent-hooli-burst-{attempt}"), TIGHT_BURST)
         spreads.append(spread)
         assert_limit_admitted(statuses)
@@ -195,7 +201,7 @@ def test_burst_within_one_millisecond_admits_exactly_limit(redis_mesh, redis_gat
         allowed_before = allowed_after
         if spread <= 0.001:
             break
-    # A loaded machine can stretch the loop of sends; one of five tries must stay within 1 ms.
+    # A loaded machine can stretch the loop of sends; one of twenty tries must stay within 1 ms.
     assert min(spreads) <= 0.001, f"send loops took {spreads} s"
 
 
