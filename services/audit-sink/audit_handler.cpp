@@ -25,7 +25,7 @@ void reply_not_durable(const transport::responder& answer, const std::string& re
   answer.reply(protocol::message_kind::audit_ack, protocol::audit_ack{false, reason});
 }
 
-// Checks what does not depend on the record's content; returns false after answering.
+// Checks what does not depend on the record's content; returns false after replying.
 bool admit(handler_context& context, const transport::responder& answer,
            const std::string& request_id) {
   sink_state& state = *context.state;

@@ -45,6 +45,7 @@ audit_settings load_audit_settings(const config::settings_source& given) {
         "audit.database_url (MEMGOV_AUDIT_DATABASE_URL or DATABASE_URL)"
         ": the database URL is empty");
   }
+
   settings.wal_dir = source.get_string("audit.wal_dir", "");
   if (settings.wal_dir.empty()) {
     throw config::settings_error(
@@ -62,6 +63,7 @@ audit_settings load_audit_settings(const config::settings_source& given) {
         std::to_string(settings.wal_budget_bytes) +
         "); the log deletes whole segments, so it needs room for at least two");
   }
+
   settings.group_max =
       static_cast<std::size_t>(source.get_int("audit.group_max", 10000, 1, 1000000));
   settings.queue_max =
@@ -72,6 +74,7 @@ audit_settings load_audit_settings(const config::settings_source& given) {
   settings.checkpoint_interval = load_ms(source, "audit.checkpoint_interval_ms", 1000, 10, 600000);
   settings.partition_check_interval = std::chrono::seconds(
       source.get_int("audit.partition_check_interval_seconds", 3600, 1, 86400));
+
   settings.statement_timeout = load_ms(source, "audit.statement_timeout_ms", 10000, 100, 600000);
   settings.connect_timeout =
       std::chrono::seconds(source.get_int("audit.connect_timeout_seconds", 3, 1, 60));

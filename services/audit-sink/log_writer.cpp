@@ -121,6 +121,11 @@ class writer_loop {
     state_.last_sequence.store(position.sequence, std::memory_order_relaxed);
     state_.log_healthy.store(true, std::memory_order_relaxed);
     metrics_.chain_sequence().Set(static_cast<double>(position.sequence));
+    // Set here too, before the acknowledgements, so that the gauge never reads 0 while
+    // acknowledged records wait for the drainer.
+    std::uint64_t drained = state_.drained_sequence.load(std::memory_order_relaxed);
+    metrics_.backlog_events().Set(
+        static_cast<double>(position.sequence > drained ? position.sequence - drained : 0));
     metrics_.disk_bytes().Set(static_cast<double>(state_.disk_bytes.load()));
     for (std::size_t index : accepted_) {
       const log_request& request = group_[index];

@@ -81,8 +81,9 @@ int run(const config::settings_source& source) {
   auto state = std::make_shared<audit::sink_state>(settings.wal_budget_bytes);
   runtime::actor_runtime runtime(2);
 
-  // The log directory depends on the bound port, so the server starts first; it answers
-  // "starting" until the actors run, and pongs report not ready until then.
+  // The log directory depends on the bound port, so the server starts first. Until the actors
+  // run, it acknowledges records with durable=false ("starting") and its pongs report not
+  // ready.
   transport::stage_server server(
       runtime.system(),
       {"audit-sink", settings.bind,

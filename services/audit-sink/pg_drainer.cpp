@@ -30,7 +30,7 @@ namespace {
 // Batches sent straight to the deduplicating path after a replay was detected.
 constexpr std::size_t kDeduplicatedStreak = 10;
 
-// Longest idle wait, so the gauges stay fresh.
+// Maximum idle wait, so the gauges stay fresh.
 constexpr std::chrono::milliseconds kMaxIdleWait{1000};
 
 // How long a month whose partitions were checked is taken to still have them.
@@ -177,10 +177,10 @@ class drainer_loop {
 
   // Makes sure the partitions of the pending records' months exist. A month checked less
   // than kPartitionRecheck ago is not checked again, which saves a transaction per batch.
-  // NOTE: a partition dropped by retention within that time after a check is not recreated
-  // until the check expires; records of that month written meanwhile are refused and kept as
-  // 'rejected' chain links. Retention refuses the current month, so only records older than a
-  // month can meet this.
+  // NOTE: a partition dropped by retention less than kPartitionRecheck after its check is not
+  // created again until the check expires. Records of that month written meanwhile are
+  // rejected by PostgreSQL and kept as 'rejected' chain links. Retention rejects the current
+  // month, so only records older than a month can meet this.
   void ensure_months(pqxx::connection& connection) {
     auto now = clock::now();
     std::set<partition_month> unchecked;
@@ -216,6 +216,7 @@ class drainer_loop {
       publish_database_state();
       return false;
     }
+
     auto started = clock::now();
     write_path first = deduplicated_batches_left_ > 0 || may_be_replay(pending_.front())
                            ? write_path::deduplicated
@@ -223,7 +224,7 @@ class drainer_loop {
     batch_result result;
     try {
       ensure_months(*connection);
-      result = write_batch(*connection, pending_, first);
+      result = write_batch(*connection, pending_, first, copy_into_partitions_);
     } catch (const std::exception& e) {
       metrics_.count_database_error("write");
       session_.mark_failed(e.what());
@@ -233,15 +234,29 @@ class drainer_loop {
           {{"records", std::to_string(pending_.size())}, {"error", first_line(e.what())}});
       return false;
     }
+
     session_.mark_succeeded();
     publish_database_state();
-    update_path_preference(first, result.path);
     std::chrono::duration<double> took = clock::now() - started;
-    metrics_.observe_batch_seconds(result.path, took.count());
+    finish_batch(first, result, took.count());
+    return true;
+  }
+
+  // Records a committed batch: metrics, the cursor, and a checkpoint when one is due.
+  void finish_batch(write_path first, const batch_result& result, double seconds) {
+    if (result.partition_copy_denied) {
+      copy_into_partitions_ = false;
+      logger_.info(
+          "the database role may not write audit partitions directly; copying "
+          "through the parent tables from now on");
+    }
+    update_path_preference(first, result.path);
+    metrics_.observe_batch_seconds(result.path, seconds);
     metrics_.observe_batch_size(static_cast<double>(pending_.size()));
     metrics_.drainer_actor().messages.Increment(static_cast<double>(pending_.size()));
-    metrics_.drainer_actor().processing_seconds.Observe(took.count());
+    metrics_.drainer_actor().processing_seconds.Observe(seconds);
     account(result);
+
     committed_ = pending_end_;
     dirty_ = true;
     if (pending_.size() < options_.batch_max) {
@@ -253,7 +268,6 @@ class drainer_loop {
         clock::now() - last_checkpoint_ >= options_.checkpoint_interval) {
       store_checkpoint_and_delete();
     }
-    return true;
   }
 
   void account(const batch_result& result) {
@@ -286,9 +300,9 @@ class drainer_loop {
 
   // A failed direct COPY costs about as much as the write itself, so after a duplicate the
   // next batches go straight to the deduplicating path: duplicates come in runs, as when an
-  // ingress resends every event it had in flight to a sink that stopped answering.
-  void update_path_preference(write_path first, write_path taken) {
-    if (first == write_path::direct && taken == write_path::deduplicated) {
+  // ingress resends every event it had in flight to a sink that stopped responding.
+  void update_path_preference(write_path first, write_path used) {
+    if (first == write_path::direct && used == write_path::deduplicated) {
       deduplicated_batches_left_ = kDeduplicatedStreak;
     } else if (deduplicated_batches_left_ > 0) {
       --deduplicated_batches_left_;
@@ -437,6 +451,7 @@ class drainer_loop {
   clock::time_point next_partition_check_;
   std::size_t deduplicated_batches_left_ = 0;
   std::uint64_t replay_limit_ = 0;  // Last sequence in the log at start.
+  bool copy_into_partitions_ = true;
 };
 
 }  // namespace

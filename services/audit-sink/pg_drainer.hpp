@@ -1,10 +1,10 @@
 // The drainer: a detached CAF actor (libpqxx and file reads block) that copies the records of
 // the write-ahead log into PostgreSQL in large batches, in log order.
 //
-// After each committed batch it advances its cursor; at most every checkpoint_interval, and
+// After each committed batch it advances its cursor. At most every checkpoint_interval, and
 // whenever it finishes a segment, it stores the cursor durably and deletes the segments
 // wholly before it. After a crash it resumes from the stored cursor, so the records after it
-// are written again; their unique keys turn those replays into no-ops.
+// are written again, and their unique keys turn those replays into no-ops.
 #pragma once
 
 #include <chrono>

@@ -18,7 +18,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 // Tells a waiting drainer that the log has new records.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 
-// A validated record for the log writer, answered through `answer` with an audit_ack.
+// A validated record for the log writer, acknowledged through `answer` with an audit_ack.
 struct log_request {
   record_kind kind = record_kind::event;
   std::string canonical_prefix;  // encode_canonical_prefix() of the record.

@@ -164,9 +164,9 @@ def send_writes(gateway_url: str, outcomes: Outcomes, started: float) -> None:
 def run_chaos(mesh, cluster: PostgresServer, started: float, log: list[str]):
     """Stop PostgreSQL for OUTAGE_SECONDS and SIGKILL then restart one sink meanwhile.
 
-    Runs in the main thread: the harness asks the kernel to kill a child when the thread that
-    started it exits (PR_SET_PDEATHSIG), so a server started from a short-lived thread dies
-    with that thread.
+    Runs in the main thread: the harness sets PR_SET_PDEATHSIG on each child, and the kernel
+    kills such a child when the thread that started it exits. A server started from a
+    short-lived thread would die with that thread.
     """
 
     def at(seconds: float) -> None:
@@ -176,7 +176,7 @@ def run_chaos(mesh, cluster: PostgresServer, started: float, log: list[str]):
     cluster.stop()
     log.append(f"{time.monotonic() - started:.1f}s PostgreSQL stopped")
     at(KILL_AT_SECONDS)
-    # Kill the sink holding the most records, so the restarted one has a log to replay.
+    # Kill the sink with the most records, so the restarted one has a log to replay.
     sequences = [metric(address, "memgov_audit_chain_sequence") for address in sink_metrics(mesh)]
     killed = mesh.kill_stage("audit-sink", sequences.index(max(sequences)))
     log.append(f"{time.monotonic() - started:.1f}s killed {killed.name} with SIGKILL")

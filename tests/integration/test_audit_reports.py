@@ -1,9 +1,11 @@
-"""memgovctl's report CSVs equal the audit guide's compliance queries run through psql --csv.
+"""memgovctl's report CSVs equal the compliance queries operators run on mem0_audit_log.
 
-The rows are inserted directly (as the superuser, with placeholder chain columns), so the data
-can hold what the gateway rarely produces: commas, quotes and newlines in fields, NULL tenants
-and roles. No two rows share a timestamp and no two role groups of a tenant share a count, so
-the guide's ORDER BY clauses, which have no tie-breakers, give one order.
+The queries below are what deployments run directly, through psql --csv; each memgovctl
+report must return the same bytes for the same rows. The rows are inserted directly, as the
+superuser and with placeholder chain columns, so the data can contain what the gateway rarely
+produces: commas, quotes and newlines in fields, NULL tenants and roles. No two rows share a
+timestamp and no two role groups of a tenant share a count, so the queries' ORDER BY clauses,
+which have no tie-breakers, give one order.
 """
 
 import datetime
@@ -15,63 +17,38 @@ import pytest
 
 from tests.harness import paths
 
-# The guide's queries, verbatim.
-GUIDE_ACCESS = """SELECT
-     tenant_id,
-     actor_role,
-     COUNT(*) as total_requests,
-     SUM(CASE WHEN decision = 'allow' THEN 1 ELSE 0 END) as allowed,
-     SUM(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) as denied
-   FROM mem0_audit_log
-   WHERE timestamp > NOW() - INTERVAL '30 days'
-   GROUP BY tenant_id, actor_role
-   ORDER BY tenant_id, total_requests DESC;"""
+# Access summary, failed access and admin activity over the last 30 days.
+ACCESS_QUERY = (
+    "SELECT tenant_id, actor_role, COUNT(*) as total_requests, "
+    "SUM(CASE WHEN decision = 'allow' THEN 1 ELSE 0 END) as allowed, "
+    "SUM(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) as denied "
+    "FROM mem0_audit_log WHERE timestamp > NOW() - INTERVAL '30 days' "
+    "GROUP BY tenant_id, actor_role ORDER BY tenant_id, total_requests DESC;"
+)
+FAILED_QUERY = (
+    "SELECT timestamp, actor_id, actor_role, tenant_id, action, resource, decision "
+    "FROM mem0_audit_log WHERE decision IN ('deny', 'invalid_request') "
+    "AND timestamp > NOW() - INTERVAL '30 days' ORDER BY timestamp DESC;"
+)
+ADMIN_QUERY = (
+    "SELECT timestamp, actor_id, tenant_id, action, resource FROM mem0_audit_log "
+    "WHERE actor_role = 'admin' AND timestamp > NOW() - INTERVAL '30 days' "
+    "ORDER BY timestamp DESC;"
+)
 
-GUIDE_FAILED = """SELECT
-     timestamp,
-     actor_id,
-     actor_role,
-     tenant_id,
-     action,
-     resource,
-     decision
-   FROM mem0_audit_log
-   WHERE decision IN ('deny', 'invalid_request')
-     AND timestamp > NOW() - INTERVAL '30 days'
-   ORDER BY timestamp DESC;"""
-
-GUIDE_ADMIN = """SELECT
-     timestamp,
-     actor_id,
-     tenant_id,
-     action,
-     resource
-   FROM mem0_audit_log
-   WHERE actor_role = 'admin'
-     AND timestamp > NOW() - INTERVAL '30 days'
-   ORDER BY timestamp DESC;"""
-
-# The guide's other statements, which must keep running.
-GUIDE_OTHERS = [
-    """SELECT timestamp, actor_id, action, decision
-   FROM mem0_audit_log
-   WHERE tenant_id = 'acme-corp'
-   ORDER BY timestamp DESC
-   LIMIT 10;""",
-    """SELECT tenant_id, actor_role, COUNT(*) as requests,
-   SUM(CASE WHEN decision='allow' THEN 1 ELSE 0 END) as allowed,
-   SUM(CASE WHEN decision='deny' THEN 1 ELSE 0 END) as denied
-   FROM mem0_audit_log
-   WHERE timestamp >= date_trunc('month', CURRENT_DATE)
-   GROUP BY tenant_id, actor_role;""",
-    """SELECT * FROM mem0_audit_log
-   WHERE decision IN ('deny', 'invalid_request')
-     AND timestamp >= date_trunc('month', CURRENT_DATE)
-   ORDER BY timestamp DESC;""",
-    """SELECT * FROM mem0_audit_log
-   WHERE actor_role = 'admin'
-     AND timestamp >= date_trunc('month', CURRENT_DATE)
-   ORDER BY timestamp DESC;""",
+# Further queries of the same kind (a tenant's latest rows, the current month's summary and
+# whole rows), which must keep running on the partitioned table.
+OTHER_QUERIES = [
+    "SELECT timestamp, actor_id, action, decision FROM mem0_audit_log "
+    "WHERE tenant_id = 'acme-corp' ORDER BY timestamp DESC LIMIT 10;",
+    "SELECT tenant_id, actor_role, COUNT(*) as requests, "
+    "SUM(CASE WHEN decision='allow' THEN 1 ELSE 0 END) as allowed, "
+    "SUM(CASE WHEN decision='deny' THEN 1 ELSE 0 END) as denied FROM mem0_audit_log "
+    "WHERE timestamp >= date_trunc('month', CURRENT_DATE) GROUP BY tenant_id, actor_role;",
+    "SELECT * FROM mem0_audit_log WHERE decision IN ('deny', 'invalid_request') "
+    "AND timestamp >= date_trunc('month', CURRENT_DATE) ORDER BY timestamp DESC;",
+    "SELECT * FROM mem0_audit_log WHERE actor_role = 'admin' "
+    "AND timestamp >= date_trunc('month', CURRENT_DATE) ORDER BY timestamp DESC;",
 ]
 
 # (tenant, role, rows): per tenant, every role has a different row count.
@@ -168,15 +145,15 @@ def range_arguments(now: datetime.datetime) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "kind, guide_query",
-    [("access", GUIDE_ACCESS), ("failed", GUIDE_FAILED), ("admin", GUIDE_ADMIN)],
+    "kind, query",
+    [("access", ACCESS_QUERY), ("failed", FAILED_QUERY), ("admin", ADMIN_QUERY)],
 )
-def test_report_equals_guide_query(postgres_cluster, report_database, tmp_path, kind, guide_query):
+def test_report_equals_query(postgres_cluster, report_database, tmp_path, kind, query):
     url, now = report_database
     output = tmp_path / f"{kind}.csv"
     result = memgovctl(url, "report", kind, *range_arguments(now), "--output", str(output))
     assert result.returncode == 0, result.stderr
-    expected = psql_csv(postgres_cluster, "memgov_audit_reports", guide_query)
+    expected = psql_csv(postgres_cluster, "memgov_audit_reports", query)
     assert output.read_text() == expected
     assert len(expected.splitlines()) > 3
 
@@ -197,12 +174,12 @@ def test_tenant_report_is_the_tenant_subset(postgres_cluster, report_database, t
         str(output),
     )
     assert result.returncode == 0, result.stderr
-    full = psql_csv(postgres_cluster, "memgov_audit_reports", GUIDE_ACCESS).splitlines()
+    full = psql_csv(postgres_cluster, "memgov_audit_reports", ACCESS_QUERY).splitlines()
     expected = [full[0]] + [line for line in full[1:] if line.startswith("acme-corp,")]
     assert output.read_text().splitlines() == expected
 
 
-def test_month_report_matches_monthly_script(postgres_cluster, report_database, tmp_path):
+def test_month_report_matches_month_query(postgres_cluster, report_database, tmp_path):
     url, now = report_database
     if (now - datetime.timedelta(hours=2)).month != now.month:
         pytest.skip("the inserted rows straddle the start of the month")
@@ -210,15 +187,15 @@ def test_month_report_matches_monthly_script(postgres_cluster, report_database, 
     result = memgovctl(url, "report", "access", "--month", now.strftime("%Y-%m"), "--output",
                        str(output))
     assert result.returncode == 0, result.stderr
-    # The monthly script's summary has no ORDER BY and names the count "requests".
-    script = psql_csv(postgres_cluster, "memgov_audit_reports", GUIDE_OTHERS[1]).splitlines()
+    # The month's summary query has no ORDER BY and names the count "requests".
+    month_summary = psql_csv(postgres_cluster, "memgov_audit_reports", OTHER_QUERIES[1]).splitlines()
     ours = output.read_text().splitlines()
     assert ours[0] == "tenant_id,actor_role,total_requests,allowed,denied"
-    assert sorted(ours[1:]) == sorted(script[1:])
+    assert sorted(ours[1:]) == sorted(month_summary[1:])
 
 
-@pytest.mark.parametrize("query", GUIDE_OTHERS)
-def test_guide_statements_still_run(postgres_cluster, report_database, query):
+@pytest.mark.parametrize("query", OTHER_QUERIES)
+def test_other_queries_still_run(postgres_cluster, report_database, query):
     psql_csv(postgres_cluster, "memgov_audit_reports", query)
 
 
@@ -248,3 +225,36 @@ def test_unreachable_database_exits_3(tmp_path):
     )
     assert result.returncode == 3
     assert "memgovctl:" in result.stderr
+
+
+def test_retention_drops_whole_months(report_database):
+    url, now = report_database
+    old_month = (now - datetime.timedelta(days=45)).replace(day=1).date()
+    with psycopg.connect(url, autocommit=True) as connection:
+        before = connection.execute(
+            "SELECT count(*) FROM mem0_audit_log WHERE \"timestamp\" < %s", (now.replace(day=1),)
+        ).fetchone()[0]
+        assert before >= 4
+        dropped = connection.execute(
+            "SELECT memgov_audit_drop_partitions(%s)", (old_month,)
+        ).fetchall()
+        assert sorted(row[0] for row in dropped) == [
+            f"mem0_audit_log_y{old_month:%Y}m{old_month:%m}",
+            f"mem0_audit_outcome_y{old_month:%Y}m{old_month:%m}",
+        ]
+        month, partitions = connection.execute(
+            "SELECT month, partitions FROM mem0_audit_retention"
+        ).fetchone()
+        assert month == old_month
+        assert len(partitions) == 2
+        remaining = connection.execute(
+            "SELECT count(*) FROM mem0_audit_log WHERE \"timestamp\" >= %s AND \"timestamp\" < %s",
+            (old_month, old_month.replace(day=28) + datetime.timedelta(days=4)),
+        ).fetchone()[0]
+        assert remaining == 0
+
+        with pytest.raises(psycopg.errors.RaiseException) as error:
+            connection.execute(
+                "SELECT memgov_audit_drop_partitions(%s)", (now.replace(day=1).date(),)
+            )
+        assert "current month" in str(error.value)

@@ -87,7 +87,7 @@ send_report send_events(caf::actor_system& system, const send_options& options) 
   auto deadline = clock::now() + std::chrono::seconds(10);
   while (client.reachable_peers() == 0) {
     if (clock::now() > deadline) {
-      throw std::runtime_error("no audit sink answered pings at " + options.endpoints);
+      throw std::runtime_error("no audit sink replied to pings at " + options.endpoints);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -11,25 +11,35 @@
 namespace memgov::audit::bench {
 namespace {
 
-std::optional<std::string> http_get(const std::string& address, const std::string& path) {
+// Opens a TCP connection to "host:port" with a 2 s receive timeout; returns -1 on failure.
+int connect_to(const std::string& address) {
   std::size_t colon = address.rfind(':');
   if (colon == std::string::npos) {
-    return std::nullopt;
+    return -1;
   }
   sockaddr_in peer{};
   peer.sin_family = AF_INET;
   peer.sin_port = htons(static_cast<std::uint16_t>(std::atoi(address.c_str() + colon + 1)));
   if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &peer.sin_addr) != 1) {
-    return std::nullopt;
+    return -1;
   }
+
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
-    return std::nullopt;
+    return -1;
   }
   timeval timeout{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
     ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::optional<std::string> http_get(const std::string& address, const std::string& path) {
+  int fd = connect_to(address);
+  if (fd < 0) {
     return std::nullopt;
   }
   std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + address + "\r\n\r\n";
@@ -37,6 +47,7 @@ std::optional<std::string> http_get(const std::string& address, const std::strin
     ::close(fd);
     return std::nullopt;
   }
+
   std::string response;
   char buffer[65536];
   ssize_t got;

@@ -7,7 +7,7 @@
 namespace memgov::audit::bench {
 
 // Returns the sum of every sample of metric `name` (all label sets) at http://`address`/metrics,
-// where address is "host:port"; nullopt when the endpoint does not answer.
+// where address is "host:port". Returns nullopt when the endpoint does not respond.
 std::optional<double> read_metric(const std::string& address, const std::string& name);
 
 }  // namespace memgov::audit::bench

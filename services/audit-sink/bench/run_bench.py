@@ -51,7 +51,7 @@ def durable_postgres(root: Path) -> PostgresServer:
         "-c",
         f"unix_socket_directories={server.socket_dir}",
         # Room for the indexes of a few million rows, and no checkpoint in the middle of a
-        # phase; fsync, synchronous_commit and full_page_writes keep their defaults (on).
+        # phase. fsync, synchronous_commit and full_page_writes keep their defaults (on).
         "-c",
         "shared_buffers=512MB",
         "-c",
@@ -141,6 +141,80 @@ def quantile_bound(before: dict[float, float], after: dict[float, float], q: flo
     return float("inf")
 
 
+# Table variants for the COPY study: (description, statements after CREATE TABLE study (LIKE
+# mem0_audit_log), file format).
+STUDY_VARIANTS = [
+    ("heap only, text COPY", [], "text"),
+    ("heap only, binary COPY", [], "binary"),
+    ('+ UNIQUE ("timestamp", event_id)', ['ALTER TABLE study ADD UNIQUE ("timestamp", event_id)'], "text"),
+    ('+ UNIQUE (event_id, "timestamp")', ['ALTER TABLE study ADD UNIQUE (event_id, "timestamp")'], "text"),
+    ("+ (tenant_id, timestamp)", ['CREATE INDEX ON study (tenant_id, "timestamp")'], "text"),
+    ("+ (decision, timestamp)", ['CREATE INDEX ON study (decision, "timestamp")'], "text"),
+    ("+ (sink_id, sequence)", ["CREATE INDEX ON study (sink_id, sequence)"], "text"),
+    ("+ BRIN (timestamp)", ['CREATE INDEX ON study USING brin ("timestamp")'], "text"),
+    (
+        "the schema's four indexes, unpartitioned",
+        [
+            'ALTER TABLE study ADD UNIQUE ("timestamp", event_id)',
+            'CREATE INDEX ON study (tenant_id, "timestamp")',
+            "CREATE INDEX ON study (sink_id, sequence)",
+            'CREATE INDEX ON study USING brin ("timestamp")',
+        ],
+        "text",
+    ),
+]
+
+
+def copy_study(server: PostgresServer, database_url: str) -> None:
+    """Time server-side COPY of the same rows into table variants, best of two runs each."""
+    import psycopg
+
+    data = server.root_dir / "study"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        rows = connection.execute("SELECT count(*) FROM mem0_audit_log").fetchone()[0]
+        rows = min(rows, 200000)
+        select = (
+            "SELECT gen_random_uuid() AS event_id, \"timestamp\", request_id, tenant_id, "
+            "actor_id, actor_role, action, resource, decision, reason, method, path, status_code, "
+            "latency_ms, source_ip, policy_revision, sink_id, sequence, prev_hash, row_hash "
+            f"FROM mem0_audit_log ORDER BY \"timestamp\" LIMIT {rows}"
+        )
+        connection.execute(f"COPY ({select}) TO '{data}.txt'")
+        connection.execute(f"COPY ({select}) TO '{data}.bin' WITH (FORMAT binary)")
+
+        def timed(statement: str) -> float:
+            started = time.monotonic()
+            connection.execute(statement)
+            return time.monotonic() - started
+
+        print(f"\nserver-side COPY of {rows} rows (best of two):")
+        print("| table | seconds | rows/s |\n|---|---|---|")
+        for description, setup, file_format in STUDY_VARIANTS:
+            best = float("inf")
+            for _ in range(2):
+                connection.execute("DROP TABLE IF EXISTS study")
+                connection.execute("CREATE TABLE study (LIKE mem0_audit_log)")
+                for statement in setup:
+                    connection.execute(statement)
+                suffix = "bin' WITH (FORMAT binary)" if file_format == "binary" else "txt'"
+                best = min(best, timed(f"COPY study FROM '{data}.{suffix}"))
+            print(f"| {description} | {best:.2f} | {rows / best:,.0f} |")
+        connection.execute("DROP TABLE IF EXISTS study")
+        for description, target in [
+            ("mem0_audit_log (partitioned parent)", "mem0_audit_log"),
+            ("its partition directly", None),
+        ]:
+            if target is None:
+                target = connection.execute(
+                    "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = "
+                    "'mem0_audit_log'::regclass ORDER BY 1 LIMIT 1"
+                ).fetchone()[0]
+            # New event ids each run, since the table keeps the rows.
+            connection.execute(f"COPY ({select}) TO '{data}.txt'")
+            seconds = timed(f"COPY {target} FROM '{data}.txt'")
+            print(f"| {description} | {seconds:.2f} | {rows / seconds:,.0f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300000, help="events per throughput run")
@@ -150,6 +224,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=5000, help="latency phase events/s")
     parser.add_argument("--latency-seconds", type=float, default=10, help="latency phase length")
     parser.add_argument("--outage-events", type=int, default=200000, help="backlog to drain")
+    parser.add_argument(
+        "--copy-study",
+        action="store_true",
+        help="also time server-side COPY into table variants (indexes, text or binary)",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="memgov-audit-bench-"))
@@ -210,6 +289,14 @@ def main() -> int:
             f"drain after the outage: {result['durable']} events in {drained['seconds']:.1f} s, "
             f"{drained['events_per_second']:,.0f} events/s (including the reconnect)"
         )
+        for batch in (1000, 10000, 100000):
+            result = bench(
+                "raw-copy", "--database-url", database_url, "--count", "200000",
+                "--batch", str(batch),
+            )
+            print(f"raw COPY in batches of {batch}: {result['rows_per_second']:,.0f} rows/s")
+        if args.copy_study:
+            copy_study(server, database_url)
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
     finally:
         if sink is not None:

@@ -25,7 +25,7 @@ class report_output {
       temporary_ = path_ + ".tmp";
       file_.open(temporary_, std::ios::binary | std::ios::trunc);
       if (!file_) {
-        throw std::runtime_error("cannot write " + temporary_);
+        throw std::runtime_error("failed to create " + temporary_);
       }
     }
   }
@@ -41,7 +41,7 @@ class report_output {
     std::ostream& out = path_.empty() ? std::cout : static_cast<std::ostream&>(file_);
     out << text;
     if (!out) {
-      throw std::runtime_error("cannot write the report to " +
+      throw std::runtime_error("failed to write the report to " +
                                (path_.empty() ? std::string("standard output") : temporary_));
     }
   }
@@ -53,7 +53,7 @@ class report_output {
     }
     file_.close();
     if (!file_ || std::rename(temporary_.c_str(), path_.c_str()) != 0) {
-      throw std::runtime_error("cannot write the report to " + path_);
+      throw std::runtime_error("failed to write the report to " + path_);
     }
     finished_ = true;
   }

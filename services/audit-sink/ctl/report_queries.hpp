@@ -1,6 +1,7 @@
-// The SQL of memgovctl's reports: the compliance queries of the audit guide, with their
-// "last 30 days" condition replaced by an explicit range and an optional tenant, and a
-// tie-breaker appended to each ORDER BY so that the output order is deterministic.
+// The SQL of memgovctl's reports. Each is a compliance query that operators also run by hand
+// on mem0_audit_log (see docs/audit.md). Its "last 30 days" condition is replaced by an
+// explicit range and an optional tenant, and a tie-breaker is appended to its ORDER BY so
+// that the output order is deterministic.
 #pragma once
 
 #include <functional>

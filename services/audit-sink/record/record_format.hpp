@@ -13,8 +13,8 @@
 
 namespace memgov::audit {
 
-// Formats a validated event (see validate_event) into formatted_field_count(event) fields.
-// Empty text becomes NULL, as do a status_code of 0 and a latency that is not finite. The
+// Formats a validated event (see validate_event) into formatted_field_count(record_kind::event)
+// fields. Empty text becomes NULL, as do a status_code of 0 and a latency that is not finite. The
 // event_id is lower-cased and text passes through sanitize_utf8.
 void format_event(const protocol::audit_event& event, field_receiver& receiver);
 record_fields format_event(const protocol::audit_event& event);

@@ -38,9 +38,9 @@ std::size_t copy_kind(pqxx::transaction_base& tx, const std::string& table, reco
                       const Records& records, bool with_canonical) {
   std::size_t copied = 0;
   std::vector<std::string> columns = copy_columns(kind, with_canonical);
-  // TODO: tablewriter is deprecated in libpqxx 6.4, but its write_raw_line() is the only
-  // public way there to send pre-escaped COPY text in large blocks (stream_to escapes each
-  // field again); libpqxx 7's stream_to::write_raw_line() would remove the need.
+  // TODO: tablewriter is deprecated in libpqxx 6.4. Its write_raw_line() is the only public
+  // way there to send pre-escaped COPY text in large blocks, since stream_to escapes each
+  // field again. libpqxx 7's stream_to::write_raw_line() would remove the need.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   pqxx::tablewriter writer(tx, table, columns.begin(), columns.end());
@@ -69,8 +69,8 @@ std::size_t copy_kind(pqxx::transaction_base& tx, const std::string& table, reco
 }
 
 // The month partition when every record of `kind` falls in one month, else the parent table.
-// COPY into the partition skips PostgreSQL's per-row partition routing, which costs about a
-// fifth of the COPY (measured on PostgreSQL 15, see docs/benchmarks.md). The caller has
+// COPY into the partition skips PostgreSQL's per-row partition routing, which cost a tenth to
+// a fifth of the COPY on PostgreSQL 15 (see docs/benchmarks.md). The caller has
 // created the partitions of the batch's months.
 std::string copy_target(record_kind kind, const std::vector<stored_record>& records) {
   std::optional<partition_month> month;
@@ -107,7 +107,8 @@ std::string insert_from_staging(record_kind kind) {
 }
 
 // Links the staged records whose key is stored under another sink or sequence. Runs after
-// insert_from_staging() in the same transaction, so it sees what that statement stored.
+// insert_from_staging() in the same transaction, so its join reads the rows that statement
+// stored.
 std::string link_duplicates(record_kind kind) {
   return std::string(
              "INSERT INTO mem0_audit_chain_link (sink_id, sequence, record_kind, event_id, "
@@ -155,7 +156,7 @@ std::string quoted_or_null(pqxx::transaction_base& tx, std::optional<std::string
   return value ? tx.quote(std::string(*value)) : std::string("NULL");
 }
 
-// Stores a record the database refused as a 'rejected' link, with the refusal as detail.
+// Stores a record the database rejected as a 'rejected' link, with the error as detail.
 void link_rejected(pqxx::connection_base& connection, const stored_record& record,
                    const std::string& reason) {
   pqxx::work tx(connection, "memgov_audit_rejected");
@@ -281,11 +282,13 @@ void create_staging_tables(pqxx::connection_base& connection) {
   }
 }
 
-void write_direct(pqxx::connection_base& connection, const std::vector<stored_record>& records) {
+void write_direct(pqxx::connection_base& connection, const std::vector<stored_record>& records,
+                  bool into_partitions) {
   pqxx::work tx(connection, "memgov_audit_direct");
   for (record_kind kind : kKinds) {
     if (has_kind(records, kind)) {
-      copy_kind(tx, copy_target(kind, records), kind, records, false);
+      std::string table = into_partitions ? copy_target(kind, records) : table_name(kind);
+      copy_kind(tx, table, kind, records, false);
     }
   }
   tx.commit();
@@ -297,11 +300,21 @@ std::size_t write_deduplicated(pqxx::connection_base& connection,
 }
 
 batch_result write_batch(pqxx::connection_base& connection,
-                         const std::vector<stored_record>& records, write_path first) {
+                         const std::vector<stored_record>& records, write_path first,
+                         bool into_partitions) {
   batch_result result;
   result.path = first;
   if (result.path == write_path::direct) {
-    attempt_outcome outcome = attempt([&] { write_direct(connection, records); });
+    attempt_outcome outcome;
+    try {
+      outcome = attempt([&] { write_direct(connection, records, into_partitions); });
+    } catch (const pqxx::insufficient_privilege&) {
+      if (!into_partitions) {
+        throw;
+      }
+      result.partition_copy_denied = true;
+      outcome = attempt([&] { write_direct(connection, records, false); });
+    }
     if (outcome == attempt_outcome::stored) {
       return result;
     }

@@ -54,6 +54,9 @@ struct row_failure {
 
 struct batch_result {
   write_path path = write_path::direct;
+  // The role may not write the partition directly (it has privileges on the parent table
+  // only), so the batch went through the parent; pass into_partitions = false from now on.
+  bool partition_copy_denied = false;
   std::size_t duplicates = 0;         // Records stored as 'duplicate' links.
   std::vector<row_failure> rejected;  // Records stored as 'rejected' links.
 };
@@ -66,15 +69,19 @@ void create_staging_tables(pqxx::connection_base& connection);
 // partitions of the records' months must exist (see ensure_partitions()).
 // Throws a pqxx exception for any failure that is not about the records themselves
 // (connection lost, timeout, missing table), after which nothing of the batch is stored,
-// except when pqxx::in_doubt_error reports that the commit's outcome is unknown. Retrying
-// the batch is always safe.
+// except when pqxx::in_doubt_error reports that the commit's outcome is unknown. A retry of
+// the batch stores no record twice, because the unique key and the chain links absorb the
+// records already stored.
+// `into_partitions` lets the direct path COPY into the month's partition (see
+// batch_result::partition_copy_denied).
 batch_result write_batch(pqxx::connection_base& connection,
                          const std::vector<stored_record>& records,
-                         write_path first = write_path::direct);
+                         write_path first = write_path::direct, bool into_partitions = true);
 
 // The two paths alone, for measurements. Both commit; write_deduplicated returns the number
 // of duplicates.
-void write_direct(pqxx::connection_base& connection, const std::vector<stored_record>& records);
+void write_direct(pqxx::connection_base& connection, const std::vector<stored_record>& records,
+                  bool into_partitions = true);
 std::size_t write_deduplicated(pqxx::connection_base& connection,
                                const std::vector<stored_record>& records);
 

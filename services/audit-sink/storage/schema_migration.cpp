@@ -24,15 +24,17 @@ CREATE TABLE IF NOT EXISTS memgov_schema_migrations (
 
 // Version 1: the partitioned, append-only, hash-chained audit tables.
 //
-// Indexes are the main cost of ingest, so each one serves a known query: the unique key makes
-// replays idempotent, (sink_id, sequence) lets memgovctl verify walk each chain in order,
-// (tenant_id, timestamp) serves the per-tenant queries (the latest rows of a tenant), and a
-// BRIN index (a few pages per partition, since rows arrive in time order) serves time ranges,
-// which is what the monthly reports read. There is no (decision, timestamp) index: it cost
-// about a tenth of the COPY throughput, and the failed-access report reads its whole range
-// anyway. The unique key lists "timestamp" first: uniqueness does not depend
-// on the order, ON CONFLICT (event_id, "timestamp") finds it either way, and new keys then go
-// to the right edge of the B-tree instead of random leaf pages, as random UUIDs would.
+// Indexes are the main cost of ingest, so each one serves a known query:
+// - the unique key makes replays idempotent;
+// - (sink_id, sequence) lets memgovctl verify walk each chain in order;
+// - (tenant_id, timestamp) serves per-tenant queries, such as a tenant's latest rows;
+// - a BRIN index on timestamp serves the time ranges the reports read. It has a few pages per
+//   partition, because rows arrive in time order.
+// There is no (decision, timestamp) index. It cost about a tenth of the COPY throughput, and
+// the failed-access report reads its whole date range anyway. The unique key lists "timestamp"
+// first: uniqueness does not depend on the order, ON CONFLICT (event_id, "timestamp") finds
+// the key either way, and new keys go to the right edge of the B-tree instead of the random
+// leaf pages that random UUIDs would touch.
 constexpr const char* kVersion1 = R"sql(
 CREATE FUNCTION memgov_audit_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -168,6 +170,10 @@ BEGIN
 END
 $fn$;
 
+-- A SECURITY DEFINER function runs with its owner's rights, so only roles granted EXECUTE
+-- (see docs/audit.md) may call it.
+REVOKE EXECUTE ON FUNCTION memgov_audit_ensure_partitions(date) FROM PUBLIC;
+
 -- Retention: drops the month's partitions of both tables and records the month in
 -- mem0_audit_retention. Only the tables' owner can run it (DROP TABLE needs ownership).
 CREATE FUNCTION memgov_audit_drop_partitions(month_start date) RETURNS SETOF text
@@ -197,6 +203,7 @@ BEGIN
     ON CONFLICT (month) DO NOTHING;
 END
 $fn$;
+REVOKE EXECUTE ON FUNCTION memgov_audit_drop_partitions(date) FROM PUBLIC;
 )sql";
 
 struct migration_step {

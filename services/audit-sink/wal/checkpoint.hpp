@@ -40,12 +40,12 @@ std::optional<checkpoint> decode_checkpoint(std::string_view bytes, std::string&
 
 struct checkpoint_load {
   std::optional<checkpoint> value;  // Empty when the file is missing or invalid.
-  std::string problem;              // Why an existing file was not used; empty otherwise.
+  std::string problem;              // Reason an existing file was not used, else empty.
 };
 
-// Reads the checkpoint of `directory`. A missing file is no problem (nothing was drained
-// yet); an unreadable or invalid one is reported, and the caller replays from the oldest
-// segment, which the event ids make harmless.
+// Reads the checkpoint of `directory`. A missing file is no problem, because nothing was
+// drained yet. An unreadable or invalid one is reported, and the caller replays from the
+// oldest segment, which the unique keys make harmless.
 checkpoint_load load_checkpoint(const std::filesystem::path& directory);
 
 // Throws file_error on failure.

@@ -17,8 +17,8 @@ struct segment_scan {
   std::uint64_t valid_bytes = 0;  // Header plus every intact record before the first bad one.
   std::uint64_t records = 0;      // Intact records.
   chain_position last;            // Position after the last intact record.
-  // Why the scan stopped before the end of the file; empty when it reached the end at a
-  // record boundary. A crash during a write leaves a torn last record here.
+  // Reason the scan stopped before the end of the file, or empty when it reached the end at
+  // a record boundary. A crash during a write leaves a torn last record here.
   std::string tail_error;
 };
 

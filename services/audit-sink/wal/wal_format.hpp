@@ -1,6 +1,6 @@
 // On-disk format of the write-ahead log: segment file names, segment headers and records.
 //
-// A log directory holds segment files named by a 16-digit hex number ("0000000000000001.wal"),
+// A log directory contains segment files named by a 16-digit hex number ("0000000000000001.wal"),
 // each a header followed by records. A record is
 //   [u32 LE payload length][u32 LE CRC-32C of the length bytes and the payload][payload]
 // and its payload is [prev_hash: 32 bytes][row_hash: 32 bytes][canonical bytes]. The header

@@ -39,7 +39,7 @@ unique_fd lock_directory(const std::filesystem::path& directory) {
 }
 
 // A crash while a segment was being created leaves a file shorter than its header (the
-// header is fsynced before any record goes in). Such a file holds no record, so it is removed.
+// header is fsynced before any record goes in). Such a file contains no record, so it is removed.
 void remove_unfinished_segment(const std::filesystem::path& directory,
                                std::map<std::uint64_t, std::uint64_t>& segments,
                                wal_recovery& recovery) {

@@ -20,7 +20,7 @@ namespace memgov::audit {
 struct wal_recovery {
   bool created = false;               // The directory had no log yet.
   std::uint64_t discarded_bytes = 0;  // Torn tail removed from the newest segment.
-  std::string discarded_reason;       // Why those bytes were removed.
+  std::string discarded_reason;       // Reason those bytes were removed.
 };
 
 class wal_log {

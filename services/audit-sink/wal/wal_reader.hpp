@@ -38,8 +38,8 @@ struct wal_read {
 
 class wal_reader {
  public:
-  // Starts reading at `start`; a cursor before a segment's first record, or in a segment that
-  // no longer exists, moves to the next record that does.
+  // Starts reading at `start`. A cursor before a segment's first record, or in a segment that
+  // no longer exists, moves on to the next record there is.
   wal_reader(std::filesystem::path directory, wal_cursor start);
 
   // Reads records after the cursor. `durable` maps each live segment to its durable size;

@@ -34,7 +34,7 @@ TEST(CsvWriter, WritesNullAsEmpty) {
   EXPECT_EQ(out, "a,,\"c,d\"\n");
 }
 
-TEST(ReportQueries, KeepTheGuideColumns) {
+TEST(ReportQueries, KeepTheQueryColumns) {
   time_range range{"2025-01-01 00:00:00+00", "2025-02-01 00:00:00+00"};
   std::string access = report_query(report_kind::access, range, std::nullopt, quote);
   EXPECT_NE(access.find("SELECT tenant_id, actor_role, COUNT(*) as total_requests, "

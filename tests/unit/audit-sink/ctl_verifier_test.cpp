@@ -113,15 +113,15 @@ TEST(ChainWalker, ToleratesGapsAtRetentionBoundary) {
   verify_policy policy;
   policy.retention_boundary_us = kBaseUs + 5;
   // Rows 1-3 and 5 were in a dropped partition.
-  std::vector<chain_row> kept = {rows[3], rows[5], rows[6], rows[7], rows[8], rows[9]};
-  chain_walker walker = walk(kept, policy);
+  std::vector<chain_row> retained = {rows[3], rows[5], rows[6], rows[7], rows[8], rows[9]};
+  chain_walker walker = walk(retained, policy);
   EXPECT_FALSE(walker.first_break()) << walker.first_break()->reason;
   EXPECT_EQ(walker.notes().size(), 2u);
 
   // Far from the boundary a gap is still a break.
-  kept = {rows[3], rows[4], rows[5], rows[6], rows[8], rows[9]};
+  retained = {rows[3], rows[4], rows[5], rows[6], rows[8], rows[9]};
   policy.slack_us = 1;
-  walker = walk(kept, policy);
+  walker = walk(retained, policy);
   ASSERT_TRUE(walker.first_break());
   EXPECT_EQ(walker.first_break()->sequence, 9u);
 }
