@@ -170,10 +170,6 @@ BEGIN
 END
 $fn$;
 
--- A SECURITY DEFINER function runs with its owner's rights, so only roles granted EXECUTE
--- (see docs/audit.md) may call it.
-REVOKE EXECUTE ON FUNCTION memgov_audit_ensure_partitions(date) FROM PUBLIC;
-
 -- Retention: drops the month's partitions of both tables and records the month in
 -- mem0_audit_retention. Only the tables' owner can run it (DROP TABLE needs ownership).
 CREATE FUNCTION memgov_audit_drop_partitions(month_start date) RETURNS SETOF text
@@ -203,7 +199,48 @@ BEGIN
     ON CONFLICT (month) DO NOTHING;
 END
 $fn$;
+)sql";
+
+// Version 2.
+//
+// PostgreSQL grants EXECUTE on a new function to PUBLIC. The partition function is SECURITY
+// DEFINER and runs with the owner's rights, so from this version on only the owner and the
+// roles it grants EXECUTE to (see docs/audit.md) may call it. The retention function is
+// revoked too, so that a denied call fails on the privilege rather than inside DROP TABLE.
+//
+// mem0_audit_request shows one row per request with its final status. The event row of an
+// allowed request is written before Mem0 responds, so its status_code is NULL, and the
+// outcome row written afterwards carries the status and latency. The view joins the two on
+// their shared unique key, which lets PostgreSQL join partition by partition.
+constexpr const char* kVersion2 = R"sql(
+REVOKE EXECUTE ON FUNCTION memgov_audit_ensure_partitions(date) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION memgov_audit_drop_partitions(date) FROM PUBLIC;
+
+CREATE VIEW mem0_audit_request AS
+SELECT
+  l.event_id,
+  l."timestamp",
+  l.request_id,
+  l.tenant_id,
+  l.actor_id,
+  l.actor_role,
+  l.action,
+  l.resource,
+  l.decision,
+  l.reason,
+  l.method,
+  l.path,
+  coalesce(o.status_code, l.status_code) AS status_code,
+  coalesce(o.latency_ms, l.latency_ms) AS latency_ms,
+  l.source_ip,
+  l.policy_revision,
+  l.latency_ms AS decision_latency_ms,
+  o.upstream_status,
+  o.upstream_latency_ms,
+  o.error AS upstream_error,
+  o.completed_at
+FROM mem0_audit_log l
+LEFT JOIN mem0_audit_outcome o ON o."timestamp" = l."timestamp" AND o.event_id = l.event_id;
 )sql";
 
 struct migration_step {
@@ -215,6 +252,7 @@ struct migration_step {
 const std::vector<migration_step>& migration_steps() {
   static const std::vector<migration_step> steps = {
       {1, kVersion1},
+      {2, kVersion2},
   };
   return steps;
 }

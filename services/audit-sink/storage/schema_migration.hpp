@@ -9,7 +9,7 @@ class connection_base;
 namespace memgov::audit {
 
 // Schema version this build writes; recorded in memgov_schema_migrations.
-inline constexpr int kAuditSchemaVersion = 1;
+inline constexpr int kAuditSchemaVersion = 2;
 
 // Applies every migration step newer than the version recorded for component "audit-sink",
 // each in its own transaction, under the transaction-scoped advisory lock
