@@ -2,8 +2,8 @@
 #
 # Image of one memgov stage. The build context is the repository root and the build arg STAGE
 # names the stage: ingress, authz, ratelimit or audit-sink. The build stage compiles all four
-# binaries, so the services of docker-compose.yml share one cached build and differ only in
-# the binary their runtime image keeps.
+# binaries and memgovctl, so the services of docker-compose.yml share one cached build and
+# differ only in the binaries their runtime image keeps.
 #
 #   docker build -f compose/docker/stage.Dockerfile --build-arg STAGE=authz -t memgov-authz .
 
@@ -29,9 +29,17 @@ COPY tests/unit/ tests/unit/
 
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build \
-      --target memgov-ingress memgov-authz memgov-ratelimit memgov-audit-sink \
+      --target memgov-ingress memgov-authz memgov-ratelimit memgov-audit-sink memgovctl \
  && strip --strip-debug build/bin/memgov-ingress build/bin/memgov-authz \
-      build/bin/memgov-ratelimit build/bin/memgov-audit-sink
+      build/bin/memgov-ratelimit build/bin/memgov-audit-sink build/bin/memgovctl
+
+# The binaries of one stage, in /out. STAGE is declared only here, so the compile step above
+# stays one cached layer for all four images. The audit-sink image also gets memgovctl, the
+# audit reports and chain check, so operators need no other image to run them.
+ARG STAGE
+RUN install -d /out \
+ && cp build/bin/memgov-${STAGE} /out/ \
+ && if [ "${STAGE}" = audit-sink ]; then cp build/bin/memgovctl /out/; fi
 
 FROM debian:bookworm-slim AS runtime
 
@@ -58,7 +66,7 @@ RUN groupadd --system --gid 10001 memgov \
       --shell /usr/sbin/nologin memgov \
  && install -d -o memgov -g memgov -m 0750 /var/lib/memgov /var/lib/memgov/audit-wal
 
-COPY --from=build /src/build/bin/memgov-${STAGE} /usr/local/bin/memgov-${STAGE}
+COPY --from=build /out/ /usr/local/bin/
 COPY compose/docker/healthcheck.sh /usr/local/bin/memgov-healthcheck
 RUN ln -s "memgov-${STAGE}" /usr/local/bin/memgov-stage
 

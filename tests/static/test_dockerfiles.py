@@ -71,10 +71,27 @@ def test_ignore_file_leaves_out_local_trees(built_services):
 def test_copied_binaries_are_cmake_targets(built_services):
     executables = files.executable_names()
     for built in built_services:
-        for instruction in built.dockerfile.find("COPY"):
+        instructions = built.dockerfile.find("COPY") + built.dockerfile.find("RUN")
+        for instruction in instructions:
             text = expand_build_args(instruction.arguments, built.args)
             for binary in re.findall(r"build/bin/([A-Za-z0-9_.-]+)", text):
                 assert binary in executables, f"{built.name}: {binary} is no CMake executable"
+
+
+def test_audit_sink_image_ships_memgovctl(built_services):
+    (audit,) = [built for built in built_services if built.name == "audit-sink"]
+    build_stage = audit.dockerfile.stages[0].index
+    runs = [
+        expand_build_args(instruction.arguments, audit.args)
+        for instruction in audit.dockerfile.find("RUN", build_stage)
+    ]
+    assert any(re.search(r"--target\b[^&]*\bmemgovctl\b", text) for text in runs)
+    assert any("cp build/bin/memgovctl /out/" in text for text in runs)
+    copies = audit.dockerfile.find("COPY", audit.dockerfile.final_stage)
+    assert any(
+        instruction.arguments.split()[-2:] == ["/out/", "/usr/local/bin/"]
+        for instruction in copies
+    ), [instruction.arguments for instruction in copies]
 
 
 def test_built_targets_are_cmake_targets(built_services):
