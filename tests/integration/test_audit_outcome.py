@@ -3,7 +3,8 @@
 The ingress sends the audit event before it forwards a request, so the event row of an allowed
 request carries no status. After Mem0 responds, the ingress sends an audit_outcome with the
 status and the latency, and mem0_audit_request joins the two rows. A denied request never
-reaches Mem0, so its event row carries the gateway's status and it has no outcome.
+reaches Mem0, so its event row carries the gateway's status and it has no outcome. No audit
+table stores the memory text of a request.
 """
 
 import uuid
@@ -47,12 +48,16 @@ def request_row(mesh, request_id: str) -> dict:
     return dict(zip(names, rows[0]))
 
 
+# Memory text of the allowed write; no audit table may contain it.
+CONTENT = f"prefers window seats {uuid.uuid4()}"
+
+
 @pytest.fixture(scope="module")
 def allowed(gateway):
     """A write that Mem0 accepts, with the id the client sent."""
     request_id = new_request_id("allowed")
     response = gateway.add_memory(
-        WRITER, "outcome-user", "prefers window seats", headers={"X-Request-Id": request_id}
+        WRITER, "outcome-user", CONTENT, headers={"X-Request-Id": request_id}
     )
     assert response.status_code == 200, response.text
     return request_id
@@ -127,3 +132,18 @@ def test_denied_row_has_gateway_status(mesh, denied):
 def test_denied_request_has_no_outcome(mesh, denied):
     mesh.wait_for_rows(EVENT_QUERY, (denied,))
     assert mesh.sql(OUTCOME_QUERY, (denied,)) == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "table, row_text",
+    [
+        ("mem0_audit_log", "t::text"),
+        ("mem0_audit_outcome", "t::text"),
+        ("mem0_audit_chain_link", "encode(t.canonical, 'escape')"),
+    ],
+)
+def test_memory_content_not_stored(mesh, allowed, table, row_text):
+    request_row(mesh, allowed)
+    pattern = f"%{CONTENT}%"
+    rows = mesh.sql(f"SELECT count(*) FROM {table} t WHERE {row_text} LIKE %s", (pattern,))
+    assert rows == [(0,)]
