@@ -1,5 +1,8 @@
 """The audit sinks lose no acknowledged event when PostgreSQL stops or a sink is killed.
 
+Past the disk budget the gateway returns 503, and it serves requests again once PostgreSQL has
+drained the log.
+
 These tests stop and start PostgreSQL, so they run their own cluster instead of the session's
 shared one. The harness's PostgresServer has no restart, so start_postgres_again() relaunches
 the server process with its original command line on the same data directory and port.
@@ -336,5 +339,90 @@ def test_disk_budget_rejects_then_recovers(start_mesh, stop_mesh, own_cluster, t
         assert set(rows) == expected
         assert set(rows.values()) == {1}
         assert metric(address, "memgov_audit_log_disk_bytes") < 262144
+    finally:
+        stop_mesh(mesh)
+
+
+BUDGET_WRITERS = [Identity(f"agent-budget-{n}", "agent-writer", "budget-corp") for n in range(4)]
+BUDGET_MAX_REQUESTS = 3000
+
+
+def budget_write(gateway_url: str, number: int) -> tuple[str, requests.Response]:
+    request_id = f"budget-{number}-{uuid.uuid4().hex[:8]}"
+    response = thread_gateway(gateway_url).add_memory(
+        BUDGET_WRITERS[number % len(BUDGET_WRITERS)],
+        "budget-user",
+        f"Fact number {number} of the budget drill.",
+        headers={"X-Request-Id": request_id},
+    )
+    return request_id, response
+
+
+def write_until_rejected(gateway_url: str) -> dict[str, requests.Response]:
+    """Send governed writes, 8 at a time, until the gateway has returned 503 ten times."""
+    responses: dict[str, requests.Response] = {}
+    rejected = 0
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        number = 0
+        while rejected < 10 and number < BUDGET_MAX_REQUESTS:
+            batch = [pool.submit(budget_write, gateway_url, number + i) for i in range(8)]
+            number += len(batch)
+            for future in batch:
+                request_id, response = future.result()
+                responses[request_id] = response
+                rejected += response.status_code == 503
+    return responses
+
+
+def test_gateway_budget_503_then_recovers(start_mesh, stop_mesh, own_cluster, tmp_path_factory):
+    mesh = start_mesh(
+        postgres=own_cluster,
+        stage_env={
+            "audit-sink": wal_env(
+                tmp_path_factory, wal_budget_bytes="262144", wal_segment_bytes="32768"
+            ),
+            "ratelimit": {"MEMGOV_RATELIMIT_ROLES_AGENT_WRITER": "100000"},
+        },
+    )
+    try:
+        # The first write claims the subject, which needs PostgreSQL. The owner stays in the
+        # authz cache, so the writes during the outage are decided without it.
+        _, first = budget_write(mesh.gateway_url, -1)
+        assert first.status_code == 200, first.text
+
+        own_cluster.stop()
+        try:
+            during = write_until_rejected(mesh.gateway_url)
+        finally:
+            start_postgres_again(own_cluster)
+
+        statuses = {rid: response.status_code for rid, response in during.items()}
+        accepted = {rid for rid, status in statuses.items() if status == 200}
+        rejected = {rid: during[rid].json() for rid, status in statuses.items() if status == 503}
+        print(f"during the outage: {len(accepted)} answered 200, {len(rejected)} answered 503")
+        assert set(statuses.values()) <= {200, 503}, sorted(set(statuses.values()))
+        assert len(accepted) > 0
+        assert len(rejected) >= 10
+        for body in rejected.values():
+            assert body["error"] == "audit_unavailable", body
+            assert "audit log disk budget exhausted" in body["reason"], body
+
+        wait_for_drain(mesh)
+        request_id, after = budget_write(mesh.gateway_url, BUDGET_MAX_REQUESTS)
+        assert after.status_code == 200, after.text
+
+        rows = dict(
+            mesh.sql(
+                "SELECT request_id, count(*) FROM mem0_audit_log "
+                "WHERE request_id LIKE 'budget-%' GROUP BY request_id"
+            )
+        )
+        # Every 200 was preceded by a durable event, and a 503 for the budget means the sink
+        # stored nothing of that request.
+        assert {rid for rid in accepted if rows.get(rid) != 1} == set()
+        assert set(rejected) & set(rows) == set()
+        mesh.wait_for_rows(
+            "SELECT 1 FROM mem0_audit_log WHERE request_id = %s", (request_id,), timeout=30
+        )
     finally:
         stop_mesh(mesh)
