@@ -81,6 +81,11 @@ ingress_metrics::ingress_metrics(prometheus::Registry& registry) {
                                  .Help("Audit outcomes of forwarded requests not stored durably")
                                  .Register(registry)
                                  .Add({});
+  audit_fail_open_reads_ = &prometheus::BuildCounter()
+                                .Name("memgov_ingress_audit_fail_open_reads_total")
+                                .Help("Reads forwarded to Mem0 although their audit event failed")
+                                .Register(registry)
+                                .Add({});
   ownership_failures_ = &prometheus::BuildCounter()
                              .Name("memgov_ingress_ownership_record_failures_total")
                              .Help("New memories whose owner the authz stage did not confirm")

@@ -41,6 +41,8 @@ class ingress_metrics {
   prometheus::Counter& audit_failure(std::string_view decision);
   // Audit outcomes (final status of forwarded requests) not acknowledged as durable.
   prometheus::Counter& audit_outcome_failures() { return *audit_outcome_failures_; }
+  // Reads forwarded without an audit row because ingress.audit_fail_open_reads is on.
+  prometheus::Counter& audit_fail_open_reads() { return *audit_fail_open_reads_; }
   // Ownership records of new memories that the authz stage did not confirm.
   prometheus::Counter& ownership_failures() { return *ownership_failures_; }
 
@@ -67,6 +69,7 @@ class ingress_metrics {
   prometheus::Gauge* upstream_waiting_;
   prometheus::Counter* ownership_failures_;
   prometheus::Counter* audit_outcome_failures_;
+  prometheus::Counter* audit_fail_open_reads_;
 };
 
 }  // namespace memgov::ingress

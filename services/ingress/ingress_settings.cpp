@@ -97,6 +97,7 @@ ingress_settings load_ingress_settings(const config::settings_source& settings) 
       static_cast<int>(source.get_int("ingress.max_connections", 10000, 1, 10000000));
   result.shutdown_grace =
       get_milliseconds(source, "ingress.shutdown_grace_ms", 5000, 0, 600 * 1000);
+  result.audit_fail_open_reads = source.get_bool("ingress.audit_fail_open_reads", false);
   return result;
 }
 

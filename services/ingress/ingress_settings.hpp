@@ -59,6 +59,10 @@ struct ingress_settings {
   // Time a stopping gateway waits for the responses of requests in flight, after it stopped
   // accepting connections. Default 5000 ms.
   std::chrono::milliseconds shutdown_grace{5000};
+  // Forwards a read (action "read") whose audit event the sink did not acknowledge, instead of
+  // answering 503. Such a read has no audit row. Default false: every forwarded request is
+  // audited first.
+  bool audit_fail_open_reads = false;
 };
 
 // Reads and validates every ingress setting. Throws config::settings_error naming the setting.

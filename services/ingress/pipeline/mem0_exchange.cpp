@@ -255,7 +255,18 @@ void mem0_exchange::on_audit(transport::call_result result) {
     finish(std::move(response));
     return;
   }
-  if (!durable) {
+  bool fail_open = !durable && context_.shared->settings->audit_fail_open_reads &&
+                   classified_.action == request::kActionRead;
+  if (fail_open) {
+    context_.shared->metrics->audit_fail_open_reads().Increment();
+    pipeline_logger().warning_limited("audit:fail_open",
+                                      "audit event was not stored; read forwarded because "
+                                      "ingress.audit_fail_open_reads is on",
+                                      {{"request_id", request_id_},
+                                       {"peer_stage", context_.shared->audit->peer_stage()},
+                                       {"error", cause}});
+  }
+  if (!durable && !fail_open) {
     pipeline_logger().warning_limited("audit:allowed",
                                       "audit event was not stored; request not forwarded",
                                       {{"request_id", request_id_},
