@@ -43,6 +43,9 @@ class ingress_metrics {
   prometheus::Counter& audit_outcome_failures() { return *audit_outcome_failures_; }
   // Ownership records of new memories that the authz stage did not confirm.
   prometheus::Counter& ownership_failures() { return *ownership_failures_; }
+  // Records removed from list and search responses because they belong to another tenant or
+  // to none.
+  prometheus::Counter& removed_records() { return *removed_records_; }
 
  private:
   using request_key = std::tuple<std::string, std::string, std::string, int>;
@@ -66,6 +69,7 @@ class ingress_metrics {
   prometheus::Gauge* upstream_open_;
   prometheus::Gauge* upstream_waiting_;
   prometheus::Counter* ownership_failures_;
+  prometheus::Counter* removed_records_;
   prometheus::Counter* audit_outcome_failures_;
 };
 

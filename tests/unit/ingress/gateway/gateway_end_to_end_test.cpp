@@ -308,7 +308,8 @@ TEST_F(GatewayEndToEnd, AllowedRequestIsForwardedWithoutClientCredentials) {
     test_response response(http::status::ok, 11);
     response.set(http::field::content_type, "application/json");
     response.set("X-Request-ID", "mem0-own-id");
-    response.body() = "{\"results\":[{\"id\":\"m1\"}]}";
+    // The record names the user the request names, so response scoping needs no owner lookup.
+    response.body() = "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"}]}";
     return response;
   });
   test_request request = identified(http::verb::get, "/memories?user_id=alice&top_k=5");
@@ -326,7 +327,7 @@ TEST_F(GatewayEndToEnd, AllowedRequestIsForwardedWithoutClientCredentials) {
   test_response response = client.send(request);
 
   EXPECT_EQ(response.result_int(), 200) << response.body();
-  EXPECT_EQ(response.body(), "{\"results\":[{\"id\":\"m1\"}]}");
+  EXPECT_EQ(response.body(), "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"}]}");
   EXPECT_EQ(response["X-Request-Id"], "client-req-1");
   EXPECT_EQ(response.count("X-Request-Id"), 1u);
   EXPECT_EQ(response["RateLimit-Limit"], "100");
