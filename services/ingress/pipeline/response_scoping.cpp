@@ -8,6 +8,10 @@
 // A caller that the policy exempts from tenant isolation (cross_tenant) gets the response as
 // Mem0 sent it. A body that cannot be read as records is replaced by a 502, and a failed owner
 // lookup by a 503, because relaying records that were not checked would skip the wall.
+//
+// NOTE: GET /memories/{id} and its history are not scoped (the request check decided on the
+// memory id), nor is the "relations" list of graph memory, which names entities, not memories.
+// Scoping the single record too would need a registry lookup for its subjects on every read.
 #include "http/request_id.hpp"
 #include "log/logger.hpp"
 #include "pipeline/mem0_exchange.hpp"
