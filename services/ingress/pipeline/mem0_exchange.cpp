@@ -155,12 +155,17 @@ void mem0_exchange::decide() {
              http::retry_after_value(ratelimit_.reply->retry_after_seconds) + " s");
     return;
   }
-  if (authz_.reply && !authz_.reply->unknown_memory_ids.empty() &&
-      !authz_request_.memory_ids_resolved) {
+  // A reply that lists unknown memory ids is not a decision yet. Resolution waits for a working
+  // rate limit stage too, so that a failed stage is reported at once instead of after a Mem0
+  // read.
+  bool needs_resolution = authz_.reply && !authz_.reply->unknown_memory_ids.empty() &&
+                          !authz_request_.memory_ids_resolved;
+  if (needs_resolution && ratelimit_.reply) {
     start_resolution();
     return;
   }
-  if (authz_.reply && !authz_.reply->allowed && !authz_.reply->dependency_failed) {
+  if (authz_.reply && !needs_resolution && !authz_.reply->allowed &&
+      !authz_.reply->dependency_failed) {
     std::string reason = authz_.reply->reason.empty() ? "denied by policy" : authz_.reply->reason;
     if (!resolution_notes_.empty())
       reason += "; " + resolution_notes_;

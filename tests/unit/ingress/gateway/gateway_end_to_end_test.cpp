@@ -844,6 +844,24 @@ TEST_F(GatewayEndToEnd, UnreadableMemoryAnswers503) {
   EXPECT_EQ(mem0_.request_count(), 1u) << "the request itself is not forwarded";
 }
 
+TEST_F(GatewayEndToEnd, FailedRateLimitSkipsResolution) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.unknown_memory_ids = {kMemoryId};
+    script_.ratelimit_silent = true;
+  }
+  mem0_.set_responder(memory_reader("null"));
+  test_client client(port_);
+  test_response response =
+      client.send(identified(http::verb::get, std::string("/memories/") + kMemoryId));
+  EXPECT_EQ(response.result_int(), 503);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["error"], "stage_unavailable");
+  EXPECT_NE(body["reason"].get<std::string>().find("ratelimit unavailable"), std::string::npos)
+      << body["reason"];
+  EXPECT_EQ(mem0_.request_count(), 0u);
+}
+
 TEST_F(GatewayEndToEnd, ForeignRecordIsRemovedAndAudited) {
   {
     std::lock_guard<std::mutex> lock(script_.mutex);
