@@ -15,6 +15,9 @@
 // without one common owner) stays unowned, and the policy decides: it denies every role but a
 // cross-tenant one. The reason of the denial says why resolution failed. A failing Mem0 or authz
 // stage is a 503.
+//
+// NOTE: a failed resolution is not remembered, so every request for such an id reads Mem0 again.
+// A short-lived negative cache in the ingress would bound that load if it ever matters.
 #include <boost/beast/http/verb.hpp>
 
 #include "log/logger.hpp"
