@@ -55,12 +55,15 @@ default revision := "unset"
 revision := data.memgov.revision if is_string(data.memgov.revision)
 
 # The one document the authz service reads: POST /v1/data/mem0/authz/decision. Asking for this
-# rule alone lets OPA skip the rules a decision does not need.
+# rule alone lets OPA skip the rules a decision does not need. cross_tenant tells the gateway
+# that the caller is exempt from tenant isolation, so it also leaves the caller's list and search
+# responses unscoped.
 decision := {
 	"allow": allow,
 	"deny": deny,
 	"reason": reason_text,
 	"revision": revision,
+	"cross_tenant": caller_crosses_tenants,
 }
 
 default reason_text := ""

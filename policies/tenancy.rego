@@ -10,6 +10,8 @@ cross_tenant_roles contains role if {
 	some role in set()
 }
 
+default caller_crosses_tenants := false
+
 caller_crosses_tenants if {
 	some role in input.roles
 	role in cross_tenant_roles

@@ -20,6 +20,14 @@ const char* to_string(message_kind kind) {
       return "ownership_record";
     case message_kind::ownership_recorded:
       return "ownership_recorded";
+    case message_kind::ownership_resolve:
+      return "ownership_resolve";
+    case message_kind::ownership_resolved:
+      return "ownership_resolved";
+    case message_kind::ownership_lookup:
+      return "ownership_lookup";
+    case message_kind::ownership_owners:
+      return "ownership_owners";
     case message_kind::audit_event:
       return "audit_event";
     case message_kind::audit_ack:
@@ -44,6 +52,10 @@ bool is_known_kind(std::uint8_t value) {
     case message_kind::authz_result:
     case message_kind::ownership_record:
     case message_kind::ownership_recorded:
+    case message_kind::ownership_resolve:
+    case message_kind::ownership_resolved:
+    case message_kind::ownership_lookup:
+    case message_kind::ownership_owners:
     case message_kind::audit_event:
     case message_kind::audit_ack:
     case message_kind::audit_outcome:

@@ -28,6 +28,10 @@ enum class message_kind : std::uint8_t {
   authz_result = 21,
   ownership_record = 22,
   ownership_recorded = 23,
+  ownership_resolve = 24,
+  ownership_resolved = 25,
+  ownership_lookup = 26,
+  ownership_owners = 27,
   audit_event = 30,
   audit_ack = 31,
   audit_outcome = 32,
@@ -95,8 +99,12 @@ struct authz_request {
   std::string resource;  // Summary for the audit row, e.g. "user_id:alice".
   std::vector<subject_ref> subjects;
   std::int64_t time_unix_ms = 0;  // When the ingress received the request.
+  // True when the ingress already tried to resolve the request's unknown memory ids from Mem0
+  // (see ownership_resolve_request). The authz stage then decides with the owners it has instead
+  // of asking for resolution again.
+  bool memory_ids_resolved = false;
   MSGPACK_DEFINE_ARRAY(request_id, tenant, actor, roles, action, method, path, resource, subjects,
-                       time_unix_ms);
+                       time_unix_ms, memory_ids_resolved);
 };
 
 struct authz_reply {
@@ -107,7 +115,15 @@ struct authz_reply {
   // True when the denial comes from a failed dependency (OPA or the ownership
   // registry) rather than from the policy, so the ingress answers 503.
   bool dependency_failed = false;
-  MSGPACK_DEFINE_ARRAY(allowed, reason, resource_tenant, policy_revision, dependency_failed);
+  // Memory ids of the request that the registry has no owner for. When it is not empty the
+  // request was not evaluated (allowed is false): the ingress reads these memories from Mem0,
+  // sends an ownership_resolve for each and asks again with memory_ids_resolved set.
+  std::vector<std::string> unknown_memory_ids;
+  // True when the policy exempts the caller from tenant isolation (cross_tenant in the decision
+  // document), which also exempts the caller's responses from scoping.
+  bool cross_tenant = false;
+  MSGPACK_DEFINE_ARRAY(allowed, reason, resource_tenant, policy_revision, dependency_failed,
+                       unknown_memory_ids, cross_tenant);
 };
 
 // Sent by the ingress after Mem0 created memories, so that the authz stage
@@ -122,6 +138,35 @@ struct ownership_record_request {
 struct ownership_record_reply {
   std::uint32_t recorded = 0;
   MSGPACK_DEFINE_ARRAY(recorded);
+};
+
+// Sent by the ingress for a memory id the registry does not know, after reading the memory from
+// Mem0: `subjects` are the record's user_id, agent_id and run_id. The authz stage records the
+// memory id for the tenant that owns those subjects, when exactly one tenant owns them all.
+struct ownership_resolve_request {
+  std::string request_id;
+  std::string memory_id;
+  std::vector<subject_ref> subjects;  // Kinds "user_id", "agent_id", "run_id"; tenant empty.
+  MSGPACK_DEFINE_ARRAY(request_id, memory_id, subjects);
+};
+
+struct ownership_resolve_reply {
+  std::string owner;   // Tenant that owns the memory id now; "" when none could be recorded.
+  std::string reason;  // Why owner is empty, e.g. "subject user_id:bob has no owning tenant".
+  MSGPACK_DEFINE_ARRAY(owner, reason);
+};
+
+// Sent by the ingress to learn the owners of the records in a list or search response.
+struct ownership_lookup_request {
+  std::string request_id;
+  std::vector<subject_ref> subjects;  // Tenant empty.
+  MSGPACK_DEFINE_ARRAY(request_id, subjects);
+};
+
+// The subjects of the request in the same order, each with its owner ("" when it has none).
+struct ownership_lookup_reply {
+  std::vector<subject_ref> subjects;
+  MSGPACK_DEFINE_ARRAY(subjects);
 };
 
 // One row of mem0_audit_log. The sink stores what it is given; event_id makes

@@ -41,3 +41,20 @@ test_decision_reason_is_empty_when_allowed if {
 	result.allow == true
 	result.reason == ""
 }
+
+test_decision_cross_tenant_false_for_tenant_role if {
+	result := authz.decision with input as {
+		"action": "read", "roles": ["admin"], "tenant": "a",
+		"resource_tenant": "a", "resource": "user_id:x", "subjects": [],
+	}
+	result.cross_tenant == false
+}
+
+test_decision_cross_tenant_true_for_platform_admin if {
+	result := authz.decision with input as {
+		"action": "read", "roles": ["agent-reader", "platform-admin"], "tenant": "a",
+		"resource_tenant": "b", "resource": "user_id:x", "subjects": [],
+	}
+	result.cross_tenant == true
+	result.allow == true
+}

@@ -15,6 +15,8 @@ namespace memgov::authz {
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using record_atom = caf::atom_constant<caf::atom("record")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using owners_atom = caf::atom_constant<caf::atom("owners")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;

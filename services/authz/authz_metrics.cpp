@@ -74,6 +74,7 @@ authz_metrics::authz_metrics(prometheus::Registry& registry)
       decisions_allow_(decisions_.Add({{"outcome", "allow"}})),
       decisions_deny_(decisions_.Add({{"outcome", "deny"}})),
       decisions_error_(decisions_.Add({{"outcome", "error"}})),
+      decisions_resolve_(decisions_.Add({{"outcome", "resolve"}})),
       cache_hits_(cache_lookups_.Add({{"result", "hit"}})),
       cache_misses_(cache_lookups_.Add({{"result", "miss"}})),
       decision_actor_(
@@ -92,6 +93,8 @@ void authz_metrics::count_decision(const std::string& outcome) {
     decisions_allow_.Increment();
   } else if (outcome == "deny") {
     decisions_deny_.Increment();
+  } else if (outcome == "resolve") {
+    decisions_resolve_.Increment();
   } else {
     decisions_error_.Increment();
   }

@@ -48,7 +48,8 @@ class authz_metrics {
  public:
   explicit authz_metrics(prometheus::Registry& registry);
 
-  // outcome is "allow", "deny" or "error".
+  // outcome is "allow", "deny", "error" or "resolve" (unknown memory ids sent back to the
+  // ingress for resolution).
   void count_decision(const std::string& outcome);
   void observe_opa(std::chrono::steady_clock::duration elapsed);
   // cause is a short label such as "timeout", "connect" or "http_status".
@@ -81,6 +82,7 @@ class authz_metrics {
   prometheus::Counter& decisions_allow_;
   prometheus::Counter& decisions_deny_;
   prometheus::Counter& decisions_error_;
+  prometheus::Counter& decisions_resolve_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;
   actor_metrics decision_actor_;

@@ -93,6 +93,18 @@ decision_process::step decision_process::on_owners(const registry_result& result
     return deny_error("ownership registry unavailable: " + result.error);
   }
   owners_ = result.owners;
+  if (!request_.memory_ids_resolved) {
+    reply_step resolve;
+    for (const protocol::subject_ref& subject : request_.subjects) {
+      if (subject.kind == "memory_id" && owners_.count(subject_key{subject.kind, subject.id}) == 0)
+        resolve.reply.unknown_memory_ids.push_back(subject.id);
+    }
+    if (!resolve.reply.unknown_memory_ids.empty()) {
+      resolve.reply.reason = "memory ids without a recorded owner";
+      resolve.outcome = "resolve";
+      return resolve;
+    }
+  }
   return evaluate_current_view();
 }
 
@@ -120,6 +132,7 @@ decision_process::step decision_process::on_policy(const policy_outcome& outcome
   done.reply.reason = outcome.allowed ? "" : outcome.reason;
   done.reply.resource_tenant = view_.resource_tenant;
   done.reply.policy_revision = outcome.revision;
+  done.reply.cross_tenant = outcome.cross_tenant;
   done.outcome = outcome.allowed ? "allow" : "deny";
   return done;
 }
@@ -149,6 +162,7 @@ decision_process::step decision_process::on_claimed(const registry_result& resul
   done.reply.allowed = true;
   done.reply.resource_tenant = view_.resource_tenant;
   done.reply.policy_revision = allowed_outcome_.revision;
+  done.reply.cross_tenant = allowed_outcome_.cross_tenant;
   done.outcome = "allow";
   return done;
 }

@@ -7,6 +7,10 @@
 //   start() -> lookup_step -> on_owners() -> policy_step -> on_policy()
 //     -> reply_step, or (a write that claims subjects) claim_step
 //     -> on_claimed() -> reply_step, or after a lost race policy_step again
+//
+// When the lookup finds a memory id without an owner and the request does not
+// say memory_ids_resolved, on_owners() replies at once with those ids in
+// unknown_memory_ids (outcome "resolve") instead of evaluating the policy.
 #pragma once
 
 #include <string>
@@ -62,7 +66,9 @@ class decision_process {
   };
   struct reply_step {
     protocol::authz_reply reply;
-    std::string outcome;  // "allow", "deny", or "error" when a dependency failed.
+    // "allow", "deny", "error" when a dependency failed, or "resolve" when the
+    // reply lists unknown memory ids for the ingress to resolve.
+    std::string outcome;
   };
   using step = std::variant<lookup_step, policy_step, claim_step, reply_step>;
 

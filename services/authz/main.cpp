@@ -48,6 +48,24 @@ transport::request_handler make_handler(caf::actor_system& system,
         store.record(std::move(*body), std::move(answer));
         return;
       }
+      case protocol::message_kind::ownership_resolve: {
+        auto body = request.body_as<protocol::ownership_resolve_request>();
+        if (!body) {
+          answer.reply_error("ownership_resolve body is not a valid ownership_resolve_request");
+          return;
+        }
+        store.resolve(std::move(*body), std::move(answer));
+        return;
+      }
+      case protocol::message_kind::ownership_lookup: {
+        auto body = request.body_as<protocol::ownership_lookup_request>();
+        if (!body) {
+          answer.reply_error("ownership_lookup body is not a valid ownership_lookup_request");
+          return;
+        }
+        store.look_up_owners(std::move(*body), std::move(answer));
+        return;
+      }
       default:
         answer.reply_error(std::string("the authz stage does not handle message kind ") +
                            protocol::to_string(request.header().kind));

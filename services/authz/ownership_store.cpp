@@ -9,6 +9,7 @@
 #include "log/logger.hpp"
 #include "ownership_cache.hpp"
 #include "ownership_registry.hpp"
+#include "ownership_resolution.hpp"
 
 namespace memgov::authz {
 namespace {
@@ -116,6 +117,91 @@ class store_worker {
                  protocol::ownership_record_reply{recorded});
   }
 
+  void resolve(const protocol::ownership_resolve_request& request,
+               const transport::responder& answer) {
+    checked_subjects checked = check_resolve_request(request);
+    if (!checked.error.empty()) {
+      processing_scope scope(context_->metrics.store_actor());
+      depth_->fetch_sub(1);
+      answer.reply_error(checked.error);
+      return;
+    }
+    registry_result owners = timed("lookup", 0, [&](ownership_registry& registry) {
+      return registry.lookup(checked.subjects);
+    });
+    if (!owners.ok) {
+      answer.reply_error("ownership registry unavailable: " + owners.error);
+      return;
+    }
+    protocol::ownership_resolve_reply reply =
+        choose_memory_owner(request.memory_id, checked.subjects, owners.owners);
+    if (reply.owner.empty()) {
+      context_->metrics.count_record("unresolved");
+      answer.reply(protocol::message_kind::ownership_resolved, reply);
+      return;
+    }
+    // timed() takes this message off the depth counts, which the lookup above already did, so
+    // the second call counts itself in first.
+    depth_->fetch_add(1);
+    context_->metrics.store_actor().mailbox_depth.Increment();
+    std::vector<subject_key> memory{{"memory_id", request.memory_id}};
+    registry_result recorded = timed("record", 0, [&](ownership_registry& registry) {
+      return registry.record(memory, reply.owner);
+    });
+    if (!recorded.ok) {
+      answer.reply_error("ownership registry unavailable: " + recorded.error);
+      return;
+    }
+    auto owner = recorded.owners.find(memory.front());
+    if (owner == recorded.owners.end()) {
+      answer.reply_error("ownership registry returned no owner for memory " + request.memory_id);
+      return;
+    }
+    // Another request may have recorded the id first; its owner is the one that counts.
+    reply.owner = owner->second;
+    context_->metrics.count_record("resolved");
+    context_->logger.info("recorded the owner of a memory read from Mem0",
+                          {{"request_id", request.request_id},
+                           {"memory_id", request.memory_id},
+                           {"tenant", reply.owner}});
+    answer.reply(protocol::message_kind::ownership_resolved, reply);
+  }
+
+  void look_up_owners(const protocol::ownership_lookup_request& request,
+                      const transport::responder& answer) {
+    checked_subjects checked = check_lookup_request(request);
+    if (!checked.error.empty()) {
+      processing_scope scope(context_->metrics.store_actor());
+      depth_->fetch_sub(1);
+      answer.reply_error(checked.error);
+      return;
+    }
+    owner_map owners;
+    std::vector<subject_key> misses;
+    for (const subject_key& subject : checked.subjects) {
+      if (auto owner = context_->cache.find(subject)) {
+        context_->metrics.count_cache(true);
+        owners[subject] = *owner;
+      } else {
+        context_->metrics.count_cache(false);
+        misses.push_back(subject);
+      }
+    }
+    if (misses.empty()) {
+      processing_scope scope(context_->metrics.store_actor());
+      depth_->fetch_sub(1);
+    } else {
+      registry_result found =
+          timed("lookup", 0, [&](ownership_registry& registry) { return registry.lookup(misses); });
+      if (!found.ok) {
+        answer.reply_error("ownership registry unavailable: " + found.error);
+        return;
+      }
+      owners.insert(found.owners.begin(), found.owners.end());
+    }
+    answer.reply(protocol::message_kind::ownership_owners, fill_owners(request, owners));
+  }
+
  private:
   std::shared_ptr<store_context> context_;
   std::shared_ptr<std::atomic<int>> depth_;
@@ -140,6 +226,10 @@ void run_store_actor(caf::blocking_actor* self, std::shared_ptr<store_context> c
       },
       [&](record_atom, const protocol::ownership_record_request& request,
           const transport::responder& answer) { worker.record(request, answer); },
+      [&](resolve_atom, const protocol::ownership_resolve_request& request,
+          const transport::responder& answer) { worker.resolve(request, answer); },
+      [&](owners_atom, const protocol::ownership_lookup_request& request,
+          const transport::responder& answer) { worker.look_up_owners(request, answer); },
       [&](ping_atom) {
         worker.timed("ping", 0, [](ownership_registry& registry) { return registry.ping(); });
       },
@@ -217,6 +307,18 @@ void ownership_store::record(protocol::ownership_record_request request,
                              transport::responder answer) {
   caf::actor target = acquire();
   caf::anon_send(target, record_atom::value, std::move(request), std::move(answer));
+}
+
+void ownership_store::resolve(protocol::ownership_resolve_request request,
+                              transport::responder answer) {
+  caf::actor target = acquire();
+  caf::anon_send(target, resolve_atom::value, std::move(request), std::move(answer));
+}
+
+void ownership_store::look_up_owners(protocol::ownership_lookup_request request,
+                                     transport::responder answer) {
+  caf::actor target = acquire();
+  caf::anon_send(target, owners_atom::value, std::move(request), std::move(answer));
 }
 
 void ownership_store::ping_all() {

@@ -5,8 +5,9 @@
 // blocks. Decision actors send lookups and claims with a timeout to the
 // least busy actor, which replies with a registry_result. A request whose
 // deadline passed while it waited in the mailbox gets an error reply without
-// a database call. ownership_record requests get their reply through the
-// stage's responder directly.
+// a database call. ownership_record, ownership_resolve and ownership_lookup
+// requests from the ingress get their reply through the stage's responder
+// directly.
 #pragma once
 
 #include <atomic>
@@ -66,6 +67,14 @@ class ownership_store {
 
   // Records the memory ids of `request` and replies through `answer`.
   void record(protocol::ownership_record_request request, transport::responder answer);
+
+  // Records the memory id of `request` for the tenant that owns all its
+  // subjects (see choose_memory_owner) and replies with ownership_resolved.
+  void resolve(protocol::ownership_resolve_request request, transport::responder answer);
+
+  // Replies with ownership_owners: the owners of `request`'s subjects, from
+  // the cache where it has them and else from one registry lookup.
+  void look_up_owners(protocol::ownership_lookup_request request, transport::responder answer);
 
   // Makes every actor check (and if needed re-open) its connection.
   void ping_all();

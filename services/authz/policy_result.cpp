@@ -74,6 +74,9 @@ policy_outcome interpret_policy_response(int status, std::string_view body,
   if (auto revision = result.find("revision"); revision != result.end() && revision->is_string()) {
     outcome.revision = revision->get<std::string>();
   }
+  if (auto cross = result.find("cross_tenant"); cross != result.end() && cross->is_boolean()) {
+    outcome.cross_tenant = cross->get<bool>();
+  }
   auto allow = result.find("allow");
   bool allowed = allow != result.end() && allow->is_boolean() && allow->get<bool>();
   outcome.allowed = allowed && !denied;

@@ -11,8 +11,10 @@ namespace memgov::authz {
 struct policy_outcome {
   bool evaluated = false;
   bool allowed = false;
-  std::string reason;       // Denial reason; empty when allowed.
-  std::string revision;     // result.revision, when the policy reports one.
+  std::string reason;    // Denial reason; empty when allowed.
+  std::string revision;  // result.revision, when the policy reports one.
+  // result.cross_tenant: the policy exempts the caller from tenant isolation. False when absent.
+  bool cross_tenant = false;
   std::string error_cause;  // Metric label of the failure, e.g. "timeout", when !evaluated.
 };
 

@@ -91,6 +91,11 @@ ingress_metrics::ingress_metrics(prometheus::Registry& registry) {
                              .Help("New memories whose owner the authz stage did not confirm")
                              .Register(registry)
                              .Add({});
+  removed_records_ = &prometheus::BuildCounter()
+                          .Name("memgov_ingress_removed_records_total")
+                          .Help("Foreign records removed from list and search responses")
+                          .Register(registry)
+                          .Add({});
 }
 
 void ingress_metrics::record_request(std::string_view route, std::string_view action,

@@ -45,6 +45,9 @@ class ingress_metrics {
   prometheus::Counter& audit_fail_open_reads() { return *audit_fail_open_reads_; }
   // Ownership records of new memories that the authz stage did not confirm.
   prometheus::Counter& ownership_failures() { return *ownership_failures_; }
+  // Records removed from list and search responses because they belong to another tenant or
+  // to none.
+  prometheus::Counter& removed_records() { return *removed_records_; }
 
  private:
   using request_key = std::tuple<std::string, std::string, std::string, int>;
@@ -68,6 +71,7 @@ class ingress_metrics {
   prometheus::Gauge* upstream_open_;
   prometheus::Gauge* upstream_waiting_;
   prometheus::Counter* ownership_failures_;
+  prometheus::Counter* removed_records_;
   prometheus::Counter* audit_outcome_failures_;
   prometheus::Counter* audit_fail_open_reads_;
 };

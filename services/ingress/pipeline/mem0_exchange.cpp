@@ -112,20 +112,25 @@ void mem0_exchange::ask_stages() {
       message_kind::ratelimit_check, pack_to_string(limit_request),
       run_on(io, [self](transport::call_result result) { self->on_ratelimit(std::move(result)); }));
 
-  protocol::authz_request authz_request;
-  authz_request.request_id = request_id_;
-  authz_request.tenant = identity.tenant;
-  authz_request.actor = identity.actor;
-  authz_request.roles = identity.roles;
-  authz_request.action = std::string(classified_.action);
-  authz_request.method = std::string(view(request_.method_string()));
-  authz_request.path = classified_.path;
-  authz_request.resource = classified_.resource;
-  authz_request.subjects = std::move(classified_.subjects);  // Not needed after this call.
-  authz_request.time_unix_ms = received_unix_us_ / 1000;
-  context_.shared->authz->call(
-      message_kind::authz_check, pack_to_string(authz_request),
-      run_on(io, [self](transport::call_result result) { self->on_authz(std::move(result)); }));
+  authz_request_.request_id = request_id_;
+  authz_request_.tenant = identity.tenant;
+  authz_request_.actor = identity.actor;
+  authz_request_.roles = identity.roles;
+  authz_request_.action = std::string(classified_.action);
+  authz_request_.method = std::string(view(request_.method_string()));
+  authz_request_.path = classified_.path;
+  authz_request_.resource = classified_.resource;
+  authz_request_.subjects = std::move(classified_.subjects);
+  authz_request_.time_unix_ms = received_unix_us_ / 1000;
+  ask_authz();
+}
+
+void mem0_exchange::ask_authz() {
+  auto self = shared_from_this();
+  context_.shared->authz->call(message_kind::authz_check, pack_to_string(authz_request_),
+                               run_on(*context_.io, [self](transport::call_result result) {
+                                 self->on_authz(std::move(result));
+                               }));
 }
 
 void mem0_exchange::on_ratelimit(transport::call_result result) {
@@ -150,8 +155,20 @@ void mem0_exchange::decide() {
              http::retry_after_value(ratelimit_.reply->retry_after_seconds) + " s");
     return;
   }
-  if (authz_.reply && !authz_.reply->allowed && !authz_.reply->dependency_failed) {
+  // A reply that lists unknown memory ids is not a decision yet. Resolution waits for a working
+  // rate limit stage too, so that a failed stage is reported at once instead of after a Mem0
+  // read.
+  bool needs_resolution = authz_.reply && !authz_.reply->unknown_memory_ids.empty() &&
+                          !authz_request_.memory_ids_resolved;
+  if (needs_resolution && ratelimit_.reply) {
+    start_resolution();
+    return;
+  }
+  if (authz_.reply && !needs_resolution && !authz_.reply->allowed &&
+      !authz_.reply->dependency_failed) {
     std::string reason = authz_.reply->reason.empty() ? "denied by policy" : authz_.reply->reason;
+    if (!resolution_notes_.empty())
+      reason += "; " + resolution_notes_;
     deny(beast_http::status::forbidden, "deny", "forbidden", std::move(reason));
     return;
   }
@@ -201,11 +218,9 @@ void mem0_exchange::deny(beast_http::status status, std::string decision, std::s
   send_audit(static_cast<std::int32_t>(status));
 }
 
-void mem0_exchange::send_audit(std::int32_t status_code) {
+protocol::audit_event mem0_exchange::audit_event_base() const {
   const request::caller_identity& identity = classified_.identity;
   protocol::audit_event event;
-  event_id_ = http::generate_uuid_v4();
-  event.event_id = event_id_;
   event.timestamp_unix_us = received_unix_us_;
   event.request_id = request_id_;
   event.tenant_id = identity.tenant;
@@ -213,17 +228,24 @@ void mem0_exchange::send_audit(std::int32_t status_code) {
   event.actor_role = join_roles(identity.roles);
   event.action = std::string(classified_.action);
   event.resource = classified_.resource;
-  event.decision = decision_;
-  event.reason = reason_;
   event.method = std::string(view(request_.method_string()));
   event.path = logged_path(classified_, request_);
-  // An allowed request is audited before Mem0 responds, so its row carries status 0. The
-  // audit_outcome sent after the response records the status (see send_outcome()).
-  event.status_code = status_code;
   event.latency_ms = milliseconds_since(received_at_);
   event.source_ip = source_ip_;
   if (authz_.reply)
     event.policy_revision = authz_.reply->policy_revision;
+  return event;
+}
+
+void mem0_exchange::send_audit(std::int32_t status_code) {
+  protocol::audit_event event = audit_event_base();
+  event_id_ = http::generate_uuid_v4();
+  event.event_id = event_id_;
+  event.decision = decision_;
+  event.reason = reason_;
+  // An allowed request is audited before Mem0 responds, so its row carries status 0. The
+  // audit_outcome sent after the response records the status (see send_outcome()).
+  event.status_code = status_code;
 
   auto self = shared_from_this();
   context_.shared->audit->call(message_kind::audit_event, pack_to_string(event),
@@ -330,6 +352,10 @@ void mem0_exchange::on_upstream(upstream::upstream_result result) {
                                     client_keep_alive_);
   add_rate_limit_headers(upstream_response_);
 
+  if (needs_scoping()) {
+    scope_response();
+    return;
+  }
   if (classified_.route == request::route_id::add_memories &&
       upstream_response_.result() == beast_http::status::ok) {
     for (auto& event : request::extract_memory_events(upstream_response_.body())) {

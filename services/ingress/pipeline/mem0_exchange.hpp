@@ -1,9 +1,13 @@
 // The governance pipeline of one Mem0 request:
 //
-//   classify -> (rate limit || authz) -> decide -> audit, wait for the durable ack
+//   classify -> (rate limit || authz) -> [unknown memory ids: resolve them, authz again]
+//     -> decide -> audit, wait for the durable ack
 //     -> denied: send the denial
-//     -> allowed: forward to Mem0 -> [POST /memories: record the new memories' owner] -> relay
+//     -> allowed: forward to Mem0 -> [POST /memories: record the new memories' owner]
+//                 -> [list or search: remove foreign records, audit the removal] -> relay
 //                 -> audit_outcome with the final status (nothing waits for its ack)
+//
+// The two bracketed steps in the middle are in memory_resolution.cpp and response_scoping.cpp.
 //
 // Every step runs on the io thread of the client connection; stage client completions are posted
 // back to it. Nothing blocks, and every step that waits on another process has a timeout.
@@ -21,6 +25,7 @@
 #include "pipeline/stage_replies.hpp"
 #include "protocol/messages.hpp"
 #include "request/classify.hpp"
+#include "request/response_records.hpp"
 #include "upstream/upstream_pool.hpp"
 
 namespace memgov::ingress::pipeline {
@@ -38,6 +43,7 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
 
  private:
   void ask_stages();
+  void ask_authz();
   void on_ratelimit(transport::call_result result);
   void on_authz(transport::call_result result);
   void decide();
@@ -46,8 +52,27 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   // the audit event failed.
   void deny(boost::beast::http::status status, std::string decision, std::string error,
             std::string reason);
+  // Returns the audit event of this request with every field but event_id, decision, reason and
+  // status_code filled in.
+  protocol::audit_event audit_event_base() const;
   void send_audit(std::int32_t status_code);
   void on_audit(transport::call_result result);
+
+  // Resolution of memory ids the registry does not know (memory_resolution.cpp).
+  void start_resolution();
+  void read_next_memory();
+  void on_memory_read(upstream::upstream_result result);
+  void on_memory_resolved(transport::call_result result);
+  void note_unresolved(std::string note);
+
+  // Scoping of list and search responses (response_scoping.cpp).
+  bool needs_scoping() const;
+  void scope_response();
+  void on_scope_owners(transport::call_result result);
+  void apply_scope(const std::vector<protocol::subject_ref>& owners);
+  void on_removal_audit(transport::call_result result);
+  // Replaces the upstream response with a gateway error and sends it.
+  void fail_response(boost::beast::http::status status, std::string error, std::string reason);
 
   void forward();
   void on_upstream(upstream::upstream_result result);
@@ -73,6 +98,18 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   int stages_pending_ = 0;
   stage_outcome<protocol::ratelimit_reply> ratelimit_;
   stage_outcome<protocol::authz_reply> authz_;
+  // The request sent to authz, kept to ask again after resolution and to scope the response.
+  protocol::authz_request authz_request_;
+
+  // Memory ids being resolved, the index of the next one to read, the request that reads it
+  // from Mem0, and why ids could not be resolved (added to a denial's reason).
+  std::vector<std::string> unresolved_ids_;
+  std::size_t next_unresolved_ = 0;
+  http::request_type memory_read_;
+  std::string resolution_notes_;
+
+  // The parsed list or search response while it is being scoped.
+  std::unique_ptr<request::record_list> records_;
 
   // The decision and, for a denial, the response held back until the audit ack.
   std::string decision_;

@@ -447,5 +447,61 @@ TEST(DecisionProcess, LookupAsksDistinctSubjects) {
   EXPECT_EQ(lookup->subjects.size(), 1u);
 }
 
+// Unknown memory ids: sent back to the ingress for resolution
+
+TEST(DecisionProcess, UnknownMemoryIdAsksForResolution) {
+  fake_registry registry;
+  const std::string id = "0b9f5c3e-2f0c-4a53-9d52-6f0d8c1e7a10";
+  run_result run =
+      run_process(make_request("acme", "read", {{"memory_id", id, ""}}, "memory:" + id), registry);
+  EXPECT_FALSE(run.reply.reply.allowed);
+  EXPECT_EQ(run.reply.outcome, "resolve");
+  EXPECT_FALSE(run.reply.reply.dependency_failed);
+  EXPECT_EQ(run.reply.reply.unknown_memory_ids, std::vector<std::string>{id});
+  EXPECT_TRUE(run.policy_inputs.empty()) << "the policy waits for the resolution";
+}
+
+TEST(DecisionProcess, KnownMemoryIdEvaluatesAtOnce) {
+  fake_registry registry;
+  const std::string id = "0b9f5c3e-2f0c-4a53-9d52-6f0d8c1e7a10";
+  registry.rows[{"memory_id", id}] = "acme";
+  run_result run = run_process(
+      make_request("globex", "read", {{"memory_id", id, ""}}, "memory:" + id), registry);
+  EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_TRUE(run.reply.reply.unknown_memory_ids.empty());
+  EXPECT_EQ(run.reply.reply.reason, "resource belongs to acme, requester is globex");
+}
+
+TEST(DecisionProcess, ResolvedRequestDecidesUnowned) {
+  fake_registry registry;
+  const std::string id = "0b9f5c3e-2f0c-4a53-9d52-6f0d8c1e7a10";
+  authz_request request = make_request("acme", "read", {{"memory_id", id, ""}}, "memory:" + id);
+  request.memory_ids_resolved = true;
+  run_result run = run_process(request, registry);
+  EXPECT_EQ(run.reply.outcome, "deny");
+  EXPECT_TRUE(run.reply.reply.unknown_memory_ids.empty());
+  EXPECT_EQ(run.reply.reply.reason, "resource has no owning tenant");
+  ASSERT_EQ(run.policy_inputs.size(), 1u);
+  EXPECT_EQ(run.policy_inputs[0]["resource_tenant"], "");
+}
+
+TEST(DecisionProcess, CrossTenantFlagCopiedFromPolicy) {
+  fake_registry registry;
+  registry.rows[{"user_id", "alice"}] = "acme";
+  auto exempting_policy = [](const nlohmann::json& input) {
+    policy_outcome outcome = tenancy_policy(input);
+    outcome.cross_tenant = true;
+    return outcome;
+  };
+  run_result run = run_process(make_request("acme", "read", {{"user_id", "alice", ""}}), registry,
+                               exempting_policy);
+  EXPECT_TRUE(run.reply.reply.allowed);
+  EXPECT_TRUE(run.reply.reply.cross_tenant);
+
+  run_result plain =
+      run_process(make_request("acme", "read", {{"user_id", "alice", ""}}), registry);
+  EXPECT_FALSE(plain.reply.reply.cross_tenant);
+}
+
 }  // namespace
 }  // namespace memgov::authz

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -68,6 +69,13 @@ struct stage_script {
   protocol::authz_reply authz_reply{true, "", "", "rev-7", false};
   protocol::audit_ack audit_ack{true, ""};
   bool ratelimit_silent = false;  // Never reply, so the call times out.
+  // Sent as unknown_memory_ids until an authz_request says memory_ids_resolved.
+  std::vector<std::string> unknown_memory_ids;
+  std::vector<protocol::ownership_resolve_request> resolve_requests;
+  protocol::ownership_resolve_reply resolve_reply{"acme", ""};
+  std::vector<protocol::ownership_lookup_request> lookup_requests;
+  std::map<std::string, std::string> owners;  // "kind:id" -> tenant, for ownership_lookup.
+  bool lookup_fails = false;
 };
 
 transport::request_handler ratelimit_handler(stage_script* script) {
@@ -93,9 +101,38 @@ transport::request_handler authz_handler(stage_script* script) {
       answer.reply(message_kind::ownership_recorded, reply);
       return;
     }
+    if (request.header().kind == message_kind::ownership_resolve) {
+      auto body = request.body_as<protocol::ownership_resolve_request>();
+      if (body)
+        script->resolve_requests.push_back(*body);
+      answer.reply(message_kind::ownership_resolved, script->resolve_reply);
+      return;
+    }
+    if (request.header().kind == message_kind::ownership_lookup) {
+      auto body = request.body_as<protocol::ownership_lookup_request>();
+      if (!body || script->lookup_fails) {
+        answer.reply_error("registry down");
+        return;
+      }
+      script->lookup_requests.push_back(*body);
+      protocol::ownership_lookup_reply reply;
+      for (const protocol::subject_ref& subject : body->subjects) {
+        auto owner = script->owners.find(subject.kind + ":" + subject.id);
+        reply.subjects.push_back(
+            {subject.kind, subject.id, owner == script->owners.end() ? "" : owner->second});
+      }
+      answer.reply(message_kind::ownership_owners, reply);
+      return;
+    }
     auto body = request.body_as<protocol::authz_request>();
     if (body)
       script->authz_requests.push_back(*body);
+    if (body && !body->memory_ids_resolved && !script->unknown_memory_ids.empty()) {
+      protocol::authz_reply resolve;
+      resolve.unknown_memory_ids = script->unknown_memory_ids;
+      answer.reply(message_kind::authz_result, resolve);
+      return;
+    }
     answer.reply(message_kind::authz_result, script->authz_reply);
   };
 }
@@ -308,7 +345,8 @@ TEST_F(GatewayEndToEnd, AllowedRequestIsForwardedWithoutClientCredentials) {
     test_response response(http::status::ok, 11);
     response.set(http::field::content_type, "application/json");
     response.set("X-Request-ID", "mem0-own-id");
-    response.body() = "{\"results\":[{\"id\":\"m1\"}]}";
+    // The record names the user the request names, so response scoping needs no owner lookup.
+    response.body() = "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"}]}";
     return response;
   });
   test_request request = identified(http::verb::get, "/memories?user_id=alice&top_k=5");
@@ -326,7 +364,7 @@ TEST_F(GatewayEndToEnd, AllowedRequestIsForwardedWithoutClientCredentials) {
   test_response response = client.send(request);
 
   EXPECT_EQ(response.result_int(), 200) << response.body();
-  EXPECT_EQ(response.body(), "{\"results\":[{\"id\":\"m1\"}]}");
+  EXPECT_EQ(response.body(), "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"}]}");
   EXPECT_EQ(response["X-Request-Id"], "client-req-1");
   EXPECT_EQ(response.count("X-Request-Id"), 1u);
   EXPECT_EQ(response["RateLimit-Limit"], "100");
@@ -722,6 +760,189 @@ TEST_F(GatewayEndToEnd, ExpectContinueIsAnswered) {
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].count(http::field::expect), 0u);
   EXPECT_EQ(received[0].body(), body);
+}
+
+constexpr const char* kMemoryId = "0b7e2f4c-1111-4aaa-8bbb-123456789abc";
+
+// A fake Mem0 whose GET /memories/{id} returns `record` and whose other routes return 200 "{}".
+fake_mem0::responder memory_reader(std::string record) {
+  return [record](const test_request& request) {
+    test_response response(http::status::ok, 11);
+    response.set(http::field::content_type, "application/json");
+    bool read = request.method() == http::verb::get &&
+                std::string(request.target()) == std::string("/memories/") + kMemoryId;
+    response.body() = read ? record : "{}";
+    return response;
+  };
+}
+
+TEST_F(GatewayEndToEnd, UnknownMemoryIdIsResolvedThenDecided) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.unknown_memory_ids = {kMemoryId};
+  }
+  mem0_.set_responder(memory_reader(std::string("{\"id\":\"") + kMemoryId +
+                                    "\",\"user_id\":\"alice\",\"agent_id\":\"bot\"}"));
+  test_client client(port_);
+  test_response response =
+      client.send(identified(http::verb::get, std::string("/memories/") + kMemoryId));
+  EXPECT_EQ(response.result_int(), 200) << response.body();
+
+  std::lock_guard<std::mutex> lock(script_.mutex);
+  ASSERT_EQ(script_.resolve_requests.size(), 1u);
+  EXPECT_EQ(script_.resolve_requests[0].memory_id, kMemoryId);
+  ASSERT_EQ(script_.resolve_requests[0].subjects.size(), 2u);
+  EXPECT_EQ(script_.resolve_requests[0].subjects[0].id, "alice");
+  EXPECT_EQ(script_.resolve_requests[0].subjects[1].kind, "agent_id");
+  ASSERT_EQ(script_.authz_requests.size(), 2u);
+  EXPECT_FALSE(script_.authz_requests[0].memory_ids_resolved);
+  EXPECT_TRUE(script_.authz_requests[1].memory_ids_resolved);
+  EXPECT_EQ(script_.ratelimit_requests.size(), 1u) << "the rate limit counts the request once";
+  EXPECT_EQ(mem0_.request_count(), 2u) << "one read to resolve, one forwarded request";
+}
+
+TEST_F(GatewayEndToEnd, MissingMemoryReasonJoinsDenial) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.unknown_memory_ids = {kMemoryId};
+    script_.authz_reply =
+        protocol::authz_reply{false, "resource has no owning tenant", "", "", false};
+  }
+  mem0_.set_responder(memory_reader("null"));
+  test_client client(port_);
+  test_response response =
+      client.send(identified(http::verb::get, std::string("/memories/") + kMemoryId));
+  EXPECT_EQ(response.result_int(), 403);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["reason"], std::string("resource has no owning tenant; memory ") + kMemoryId +
+                                " was not found in Mem0");
+  std::lock_guard<std::mutex> lock(script_.mutex);
+  EXPECT_TRUE(script_.resolve_requests.empty()) << "nothing to resolve from a missing record";
+}
+
+TEST_F(GatewayEndToEnd, UnreadableMemoryAnswers503) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.unknown_memory_ids = {kMemoryId};
+  }
+  mem0_.set_responder([](const test_request&) {
+    test_response response(http::status::bad_gateway, 11);
+    response.body() = "{\"detail\":\"vector store down\"}";
+    return response;
+  });
+  test_client client(port_);
+  test_response response =
+      client.send(identified(http::verb::get, std::string("/memories/") + kMemoryId));
+  EXPECT_EQ(response.result_int(), 503);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["error"], "upstream_unavailable");
+  EXPECT_EQ(body["reason"], std::string("Mem0 unavailable while resolving the owner of memory ") +
+                                kMemoryId + ": Mem0 returned HTTP 502");
+  auto events = audit_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].decision, "error");
+  EXPECT_EQ(mem0_.request_count(), 1u) << "the request itself is not forwarded";
+}
+
+TEST_F(GatewayEndToEnd, FailedRateLimitSkipsResolution) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.unknown_memory_ids = {kMemoryId};
+    script_.ratelimit_silent = true;
+  }
+  mem0_.set_responder(memory_reader("null"));
+  test_client client(port_);
+  test_response response =
+      client.send(identified(http::verb::get, std::string("/memories/") + kMemoryId));
+  EXPECT_EQ(response.result_int(), 503);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["error"], "stage_unavailable");
+  EXPECT_NE(body["reason"].get<std::string>().find("ratelimit unavailable"), std::string::npos)
+      << body["reason"];
+  EXPECT_EQ(mem0_.request_count(), 0u);
+}
+
+TEST_F(GatewayEndToEnd, ForeignRecordIsRemovedAndAudited) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.owners = {{"user_id:charlie", "globex"}, {"memory_id:m2", "globex"}};
+  }
+  mem0_.set_responder([](const test_request&) {
+    test_response response(http::status::ok, 11);
+    response.set(http::field::content_type, "application/json");
+    response.body() =
+        "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"},"
+        "{\"id\":\"m2\",\"user_id\":\"charlie\"}]}";
+    return response;
+  });
+  test_client client(port_);
+  test_response response = client.send(identified(http::verb::get, "/memories?user_id=alice"));
+  EXPECT_EQ(response.result_int(), 200) << response.body();
+  EXPECT_EQ(response.body(), "{\"results\":[{\"id\":\"m1\",\"user_id\":\"alice\"}]}");
+  EXPECT_EQ(response[http::field::content_length], std::to_string(response.body().size()));
+
+  auto events = audit_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].decision, "allow");
+  EXPECT_EQ(events[1].decision, "deny");
+  EXPECT_EQ(events[1].reason,
+            "foreign record removed from response: 1 of 2 records (memory m2 belongs to globex)");
+  EXPECT_EQ(events[1].status_code, 200);
+  EXPECT_EQ(events[1].request_id, events[0].request_id);
+  EXPECT_NE(events[1].event_id, events[0].event_id);
+  std::lock_guard<std::mutex> lock(script_.mutex);
+  ASSERT_EQ(script_.lookup_requests.size(), 1u);
+  EXPECT_EQ(script_.lookup_requests[0].subjects.size(), 2u) << "charlie and memory m2";
+}
+
+TEST_F(GatewayEndToEnd, CrossTenantCallerGetsResponseUnscoped) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.authz_reply.cross_tenant = true;
+  }
+  const std::string body = "{\"results\":[{\"id\":\"m2\",\"user_id\":\"charlie\"}]}";
+  mem0_.set_responder([body](const test_request&) {
+    test_response response(http::status::ok, 11);
+    response.body() = body;
+    return response;
+  });
+  test_client client(port_);
+  test_response response = client.send(identified(http::verb::get, "/memories?user_id=alice"));
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), body);
+  std::lock_guard<std::mutex> lock(script_.mutex);
+  EXPECT_TRUE(script_.lookup_requests.empty());
+}
+
+TEST_F(GatewayEndToEnd, FailedScopeLookupAnswers503) {
+  {
+    std::lock_guard<std::mutex> lock(script_.mutex);
+    script_.lookup_fails = true;
+  }
+  mem0_.set_responder([](const test_request&) {
+    test_response response(http::status::ok, 11);
+    response.body() = "{\"results\":[{\"id\":\"m2\",\"user_id\":\"charlie\"}]}";
+    return response;
+  });
+  test_client client(port_);
+  test_response response = client.send(identified(http::verb::get, "/memories?user_id=alice"));
+  EXPECT_EQ(response.result_int(), 503);
+  EXPECT_EQ(response.body().find("charlie"), std::string::npos);
+}
+
+TEST_F(GatewayEndToEnd, UnreadableListAnswers502) {
+  mem0_.set_responder([](const test_request&) {
+    test_response response(http::status::ok, 11);
+    response.body() = "{\"items\":[]}";
+    return response;
+  });
+  test_client client(port_);
+  test_response response = client.send(identified(http::verb::get, "/memories?user_id=alice"));
+  EXPECT_EQ(response.result_int(), 502);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["reason"],
+            "Mem0's response could not be scoped to the tenant: the response has no \"results\" "
+            "list");
 }
 
 TEST_F(GatewayEndToEnd, GeneratedRequestIdReplacesInvalidOne) {
