@@ -12,16 +12,16 @@ import requests
 from tests.harness import raw_http
 from tests.harness.gateway import Identity
 
-WRITER = Identity("agent-hooli-1", "agent-writer", "hooli")
-OWNER = "gavin"
+WRITER = Identity("agent-piper-1", "agent-writer", "pied-piper")
+OWNER = "richard"
 
 # A complete second request, smuggled after the broken one: it would delete OWNER's memories.
 SMUGGLED = (
     f"DELETE /memories?user_id={OWNER} HTTP/1.1\r\nHost: memgov\r\n"
-    "X-User-Id: agent-hooli-1\r\nX-User-Role: admin\r\nX-Tenant-Id: hooli\r\n\r\n"
+    "X-User-Id: agent-piper-1\r\nX-User-Role: admin\r\nX-Tenant-Id: pied-piper\r\n\r\n"
 )
 ADD_BODY = (
-    '{"messages": [{"role": "user", "content": "Gavin owns a boat"}], "user_id": "gavin"}'
+    '{"messages": [{"role": "user", "content": "Richard owns a laptop"}], "user_id": "richard"}'
 )
 
 
@@ -116,7 +116,7 @@ def _mem0_records_of(mesh, user_id: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def stored_memory(gateway):
-    response = gateway.add_memory(WRITER, OWNER, "Gavin keeps a gong in his office")
+    response = gateway.add_memory(WRITER, OWNER, "Richard keeps a whiteboard at home")
     assert response.status_code == 200, response.text
     return response.json()["results"][0]["id"]
 
@@ -140,7 +140,8 @@ def test_broken_framing_rejected(mesh, stored_memory, name):
         " WHERE request_id = %s",
         (body["request_id"],),
     )
-    assert rows == [("invalid_request", body["reason"], 400, "hooli" if header_parsed else None)]
+    tenant = "pied-piper" if header_parsed else None
+    assert rows == [("invalid_request", body["reason"], 400, tenant)]
     after = _mem0_records_of(mesh, OWNER)
     assert after == before
     assert stored_memory in {record[0] for record in after}
