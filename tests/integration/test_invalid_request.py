@@ -377,3 +377,41 @@ def test_encoded_foreign_id_denied(mesh, stored_memory):
     assert body["reason"] == "resource belongs to initech, requester is vandelay"
     rows = mesh.wait_for_rows(AUDIT_ROW, (body["request_id"],))
     assert [(row[0], row[1], row[5]) for row in rows] == [("deny", body["reason"], "/memories")]
+
+
+BAD_TARGET = "the request is not valid HTTP/1.1: bad target"
+NOT_ASCII = "request target contains a byte that is not printable ASCII"
+
+
+# Raw bytes, not escapes: Beast rejects controls in the target itself and closes the connection,
+# and the classifier rejects bytes above 0x7E, which uvicorn would read as Latin-1.
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        ("/memories?user_id=pe\x01ter", BAD_TARGET),
+        ("/memories?user_id=pe\tter", BAD_TARGET),
+        ("/memories?user_id=pe\x7fter", BAD_TARGET),
+        ("/memories/\xff", NOT_ASCII),
+        ("/memories?user_id=p\xc3\xa9ter", NOT_ASCII),
+    ],
+    ids=["control", "tab", "delete", "latin1", "utf8"],
+)
+def test_raw_byte_in_target_rejected(mesh, stored_memory, target, reason):
+    before = _mem0_store(mesh)
+    response = raw_http.exchange(
+        mesh.gateway_url,
+        raw_http.build_request("GET", target, _identity_headers(CALLER)),
+        close_wait=5.0 if reason == BAD_TARGET else 0.0,
+    )
+
+    assert response.status == 400, response.body
+    body = response.json()
+    assert body["reason"] == reason
+    if reason == BAD_TARGET:
+        assert response.closed, "the gateway kept the connection open after a bad target"
+    rows = mesh.wait_for_rows(
+        "SELECT decision, reason, status_code FROM mem0_audit_log WHERE request_id = %s",
+        (body["request_id"],),
+    )
+    assert rows == [("invalid_request", reason, 400)]
+    assert _mem0_store(mesh) == before
