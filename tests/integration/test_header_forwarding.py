@@ -4,6 +4,7 @@ its own key, and no request of its own when Mem0 responds with a redirect.
 A recording proxy sits between the ingress and the real local Mem0 and forwards everything.
 """
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def upstream():
     finally:
         proxy.stop()
         mem0.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
