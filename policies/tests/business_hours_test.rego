@@ -48,6 +48,12 @@ test_business_hours_data_json_write_at_night_allowed if {
 	passes(write_request) with time.now_ns as now
 }
 
+# A deployment whose data.json has no business_hours entry gets the defaults, which are off.
+test_business_hours_missing_setting_write_at_night_allowed if {
+	now := ns_at("2026-12-04T03:00:00Z")
+	passes(write_request) with time.now_ns as now with data.memgov as {"revision": "test"}
+}
+
 # Switched on, 09:00 to 17:00 UTC
 
 test_business_hours_write_0859_denied if {

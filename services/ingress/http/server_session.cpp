@@ -8,6 +8,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "http/gateway_routes.hpp"
+#include "http/rejection_audit.hpp"
 #include "http/request_id.hpp"
 #include "log/logger.hpp"
 #include "pipeline/mem0_exchange.hpp"
@@ -251,23 +252,41 @@ void server_session::reject(beast_http::status status, std::string_view kind,
   context_.shared->metrics->record_http_error(kind);
   context_.shared->metrics->record_request("unparsed", "none", "invalid_request", status_code,
                                            seconds);
-  std::string method;
-  std::string path;
+  rejected_request rejected;
+  std::vector<request::header_field> fields;
   if (parser_ && parser_->is_header_done()) {
     const auto& header = parser_->get();
-    method = std::string(header.method_string());
+    rejected.method = std::string(header.method_string());
     std::string_view target(header.target().data(), header.target().size());
-    path = request::excerpt_for_reason(target.substr(0, target.find('?')));
+    rejected.path = request::excerpt_for_reason(target.substr(0, target.find('?')));
+    for (const auto& field : header) {
+      fields.push_back({{field.name_string().data(), field.name_string().size()},
+                        {field.value().data(), field.value().size()}});
+    }
   }
   session_logger().info("request completed", {{"request_id", request_id},
                                               {"source_ip", source_ip_},
-                                              {"method", method},
-                                              {"path", path},
+                                              {"method", rejected.method},
+                                              {"path", rejected.path},
                                               {"status", std::to_string(status_code)},
                                               {"decision", "invalid_request"},
                                               {"reason", reason}});
+
+  rejected.request_id = request_id;
+  rejected.reason = std::string(reason);
+  rejected.status_code = status_code;
+  rejected.source_ip = source_ip_;
+  rejected.latency_ms = seconds * 1000.0;
+  rejected.received_unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count() -
+                              static_cast<std::int64_t>(seconds * 1e6);
+  auto response =
+      std::make_shared<response_type>(error_response(status, kind, reason, request_id, 11, false));
+  // The headers are read here, before the parser and the buffer they point into are released.
+  audit_rejection(context_, rejected, fields,
+                  [self = shared_from_this(), response] { self->send(std::move(*response)); });
   parser_.reset();
-  send(error_response(status, kind, reason, request_id, 11, false));
 }
 
 void server_session::send(response_type response) {

@@ -41,8 +41,8 @@ class server_session : public std::enable_shared_from_this<server_session> {
   void read_body();
   void on_body(boost::beast::error_code error);
   void dispatch(request_type request);
-  // Sends an error response to a request that could not be read or accepted, then closes the
-  // connection.
+  // Audits a request that could not be read or accepted (see rejection_audit.hpp), then sends
+  // the error response and closes the connection.
   void reject(boost::beast::http::status status, std::string_view kind, std::string_view reason);
   void on_sent(boost::beast::error_code error, bool close_after);
   // Reads and drops what the client still sends until it closes or the linger time passes.
