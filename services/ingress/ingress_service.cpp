@@ -75,7 +75,7 @@ int run_ingress(const config::settings_source& source) {
               {{"listen", settings.listen}, {"threads", std::to_string(settings.threads)}});
 
   metrics::metrics_server metrics_server(settings.metrics_listen);
-  ingress_metrics metrics(metrics_server.registry());
+  ingress_metrics metrics(metrics_server.registry(), settings.tenant_label_limit);
 
   // Declared before the actor system so that it is destroyed after it: the system's destructor
   // waits for the stage clients' threads, which post completions to the gateway.

@@ -97,6 +97,9 @@ ingress_settings load_ingress_settings(const config::settings_source& settings) 
       static_cast<int>(source.get_int("ingress.max_connections", 10000, 1, 10000000));
   result.shutdown_grace =
       get_milliseconds(source, "ingress.shutdown_grace_ms", 5000, 0, 600 * 1000);
+  result.access_log = source.get_bool("ingress.access_log", true);
+  result.tenant_label_limit =
+      static_cast<std::size_t>(source.get_int("ingress.tenant_label_limit", 100, 0, 10000));
   return result;
 }
 

@@ -59,6 +59,13 @@ struct ingress_settings {
   // Time a stopping gateway waits for the responses of requests in flight, after it stopped
   // accepting connections. Default 5000 ms.
   std::chrono::milliseconds shutdown_grace{5000};
+  // Whether every governed request gets an info line "request completed" from the "access"
+  // component. ingress.access_log, default true.
+  bool access_log = true;
+  // Tenants, the first ones seen, that get a label value of their own in
+  // memgov_ingress_tenant_requests_total; the others are counted as "other". Bounds the series
+  // count. ingress.tenant_label_limit, default 100, 0..10000.
+  std::size_t tenant_label_limit = 100;
 };
 
 // Reads and validates every ingress setting. Throws config::settings_error naming the setting.

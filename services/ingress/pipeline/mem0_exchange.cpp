@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "access_log.hpp"
 #include "http/request_id.hpp"
 #include "log/logger.hpp"
 #include "request/identifier.hpp"
@@ -386,20 +387,11 @@ void mem0_exchange::finish(http::response_type response) {
   std::string_view route = request::route_name(classified_.route);
   std::string_view action = classified_.action.empty() ? "none" : classified_.action;
   context_.shared->metrics->record_request(route, action, decision_, status, elapsed_ms / 1000.0);
-  if (pipeline_logger().enabled(log::level::info)) {
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", elapsed_ms);
-    std::string path = logged_path(classified_, request_);
-    pipeline_logger().info("request completed", {{"request_id", request_id_},
-                                                 {"tenant", classified_.identity.tenant},
-                                                 {"actor", classified_.identity.actor},
-                                                 {"method", view(request_.method_string())},
-                                                 {"path", path},
-                                                 {"status", std::to_string(status)},
-                                                 {"decision", decision_},
-                                                 {"reason", reason_},
-                                                 {"latency_ms", latency}});
-  }
+  context_.shared->metrics->record_tenant_request(classified_.identity.tenant, decision_);
+  std::string path = logged_path(classified_, request_);
+  context_.shared->access->record(
+      {request_id_, classified_.identity.tenant, classified_.identity.actor, route, action,
+       view(request_.method_string()), path, decision_, reason_, status, elapsed_ms});
   finish_handler done = std::move(finish_);
   done(std::move(response));
   if (forwarded_)
