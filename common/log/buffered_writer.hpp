@@ -1,5 +1,5 @@
 // Log lines written to a file descriptor by a thread of its own, so that the thread that logs
-// (an io thread, an actor) never waits for write(2) on a slow pipe or disk.
+// (an io thread, an actor) does not wait for write(2) on a slow pipe or disk.
 #pragma once
 
 #include <atomic>

@@ -20,10 +20,11 @@ struct http_reply {
 // Serves one path with GET; civetweb rejects the other methods.
 class route_handler : public CivetHandler {
  public:
-  explicit route_handler(std::function<http_reply()> answer) : answer_(std::move(answer)) {}
+  explicit route_handler(std::function<http_reply()> build_reply)
+      : build_reply_(std::move(build_reply)) {}
 
   bool handleGet(CivetServer* /*server*/, mg_connection* connection) override {
-    http_reply reply = answer_();
+    http_reply reply = build_reply_();
     const char* reason = reply.status == 200 ? "OK" : "Service Unavailable";
     mg_printf(connection,
               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -34,14 +35,14 @@ class route_handler : public CivetHandler {
   }
 
  private:
-  std::function<http_reply()> answer_;
+  std::function<http_reply()> build_reply_;
 };
 
 namespace {
 
 std::unique_ptr<CivetServer> start_server(const std::string& address) {
-  // Two threads serve requests: Prometheus scrapes one at a time, so the second one keeps
-  // /health and /ready answering during a scrape.
+  // Two threads serve requests: Prometheus scrapes one at a time, so the second one serves
+  // /health and /ready during a scrape.
   std::vector<std::string> options = {"listening_ports", address, "num_threads", "2"};
   return std::make_unique<CivetServer>(options);
 }

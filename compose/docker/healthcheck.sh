@@ -2,7 +2,7 @@
 # Container health check of a memgov stage image; MEMGOV_STAGE names the stage.
 #
 # Every stage must return 200 for GET /ready on its metrics port: 200 means its dependencies
-# answer (see "Health and readiness probes" in docs/operations.md). The port is taken from the
+# respond (see "Health and readiness probes" in docs/operations.md). The port is taken from the
 # same environment variable the stage reads (the first port when it is a range, as one container
 # runs one process), so a changed port needs no change here. Settings given only in a
 # MEMGOV_CONFIG file are not seen; set the listen variables in the environment when the ports

@@ -1,5 +1,5 @@
 // The access log of the gateway: one JSON line per governed request, written by a thread of
-// its own so that the io threads never wait for stderr.
+// its own so that the io threads do not wait for write(2) on stderr.
 #pragma once
 
 #include <memory>
@@ -35,7 +35,8 @@ class access_log {
   access_log(bool enabled, prometheus::Counter& dropped);
 
   // Formats and queues the line of one request at level info, unless the log is off or the
-  // level is above info. Thread-safe and never blocks on the write.
+  // level is above info. Thread-safe. The caller waits only for the buffer's mutex, except
+  // that a full buffer writes one rate-limited warning directly to stderr.
   void record(const access_entry& entry);
 
  private:

@@ -120,7 +120,7 @@ async def attach_request_id(request: Request, call_next):
 _request_logger = logging.getLogger("mem0_local.requests")
 
 
-# Registered after attach_request_id, so it runs outermost and sees every request, 401s too.
+# Registered after attach_request_id, so it runs outermost and logs every request, 401s too.
 @app.middleware("http")
 async def log_request(request: Request, call_next):
     """Log one JSON line per request with the tracing headers as received, never bodies or keys."""
