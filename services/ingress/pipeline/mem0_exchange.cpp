@@ -160,9 +160,13 @@ void mem0_exchange::decide() {
   // Every failed stage is named, so that the reason points at each process to look at.
   std::string failures;
   auto note_failure = [&](const transport::stage_client& stage, const std::string& cause) {
-    pipeline_logger().warning_limited(
-        "stage:" + stage.peer_stage(), "stage call failed; request refused",
-        {{"request_id", request_id_}, {"peer_stage", stage.peer_stage()}, {"error", cause}});
+    pipeline_logger().warning_limited("stage:" + stage.peer_stage(),
+                                      "stage call failed; request refused",
+                                      {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
+                                       {"peer_stage", stage.peer_stage()},
+                                       {"error", cause}});
     if (!failures.empty())
       failures += "; ";
     failures += stage.peer_stage() + " unavailable: " + cause;
@@ -247,6 +251,8 @@ void mem0_exchange::on_audit(transport::call_result result) {
       pipeline_logger().warning_limited("audit:refused",
                                         "audit event of a refused request was not stored",
                                         {{"request_id", request_id_},
+                                         {"tenant", classified_.identity.tenant},
+                                         {"actor", classified_.identity.actor},
                                          {"decision", decision_},
                                          {"peer_stage", context_.shared->audit->peer_stage()},
                                          {"error", cause}});
@@ -260,6 +266,8 @@ void mem0_exchange::on_audit(transport::call_result result) {
     pipeline_logger().warning_limited("audit:allowed",
                                       "audit event was not stored; request not forwarded",
                                       {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
                                        {"peer_stage", context_.shared->audit->peer_stage()},
                                        {"error", cause}});
     decision_ = "error";
@@ -301,7 +309,10 @@ void mem0_exchange::on_upstream(upstream::upstream_result result) {
     metrics.upstream_error(upstream::to_string(result.status)).Increment();
     pipeline_logger().warning_limited(std::string("upstream:") + upstream::to_string(result.status),
                                       "Mem0 exchange failed",
-                                      {{"request_id", request_id_}, {"error", result.error}});
+                                      {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
+                                       {"error", result.error}});
     bool timed_out = result.status == upstream::upstream_status::timed_out;
     reason_ = result.error;
     upstream_error_ = result.error;
