@@ -17,7 +17,7 @@ struct http_reply {
   std::string body;
 };
 
-// Serves one path with GET; civetweb rejects the other methods.
+// Serves one path with GET. civetweb returns 404 for the other methods.
 class route_handler : public CivetHandler {
  public:
   explicit route_handler(std::function<http_reply()> build_reply)
@@ -67,6 +67,7 @@ metrics_server::metrics_server(const std::string& listen)
     throw std::runtime_error("no free port for metrics in " + listen + ": " + last_error);
   }
 
+  // A trailing '$' makes civetweb match the path exactly, not also "/metricsx" or "/ready/x".
   std::weak_ptr<prometheus::Registry> registry = registry_;
   handlers_.push_back(std::make_unique<route_handler>([registry] {
     http_reply reply;
@@ -78,18 +79,18 @@ metrics_server::metrics_server(const std::string& listen)
     }
     return reply;
   }));
-  server_->addHandler("/metrics", handlers_.back().get());
+  server_->addHandler("/metrics$", handlers_.back().get());
 
   handlers_.push_back(std::make_unique<route_handler>([] {
     return http_reply{200, "application/json", "{\"status\":\"alive\"}"};
   }));
-  server_->addHandler("/health", handlers_.back().get());
+  server_->addHandler("/health$", handlers_.back().get());
 
   handlers_.push_back(std::make_unique<route_handler>([this] {
     readiness_report report = evaluate();
     return http_reply{report.ready ? 200 : 503, "application/json", std::move(report.body)};
   }));
-  server_->addHandler("/ready", handlers_.back().get());
+  server_->addHandler("/ready$", handlers_.back().get());
 }
 
 metrics_server::~metrics_server() {
