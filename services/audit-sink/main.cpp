@@ -77,9 +77,14 @@ std::vector<metrics::readiness_check> readiness_checks(std::shared_ptr<audit::si
       {"disk_budget", true,
        [state] {
          std::uint64_t used = state->disk_bytes.load();
-         return metrics::check_state{
-             used < state->budget_bytes,
-             std::to_string(used) + " of " + std::to_string(state->budget_bytes) + " bytes used"};
+         std::uint64_t full_at = state->budget_full_at.load();
+         bool full = used >= state->budget_bytes || (full_at != 0 && used >= full_at);
+         std::string detail =
+             std::to_string(used) + " of " + std::to_string(state->budget_bytes) + " bytes used";
+         if (full) {
+           detail += ", too full for the next record";
+         }
+         return metrics::check_state{!full, detail};
        }},
       {"database", false,
        [state] {
