@@ -137,8 +137,10 @@ void logger::warning_limited(std::string_view key, std::string_view message, fie
   write(level::warning, message, extra, suppressed);
 }
 
-void logger::write(level severity, std::string_view message, fields extra,
-                   std::uint64_t suppressed) const {
+namespace {
+
+std::string format_with_count(level severity, std::string_view component, std::string_view message,
+                              fields extra, std::uint64_t suppressed) {
   std::string line;
   line.reserve(160 + message.size());
   line += "{\"time\":\"";
@@ -148,7 +150,7 @@ void logger::write(level severity, std::string_view message, fields extra,
   line += "\",\"stage\":\"";
   append_json_escaped(line, g_stage);
   line += "\",\"component\":\"";
-  append_json_escaped(line, component_);
+  append_json_escaped(line, component);
   line += "\",\"msg\":\"";
   append_json_escaped(line, message);
   line += '"';
@@ -163,6 +165,19 @@ void logger::write(level severity, std::string_view message, fields extra,
     line += ",\"suppressed\":\"" + std::to_string(suppressed) + "\"";
   }
   line += "}\n";
+  return line;
+}
+
+}  // namespace
+
+std::string format_line(level severity, std::string_view component, std::string_view message,
+                        fields extra) {
+  return format_with_count(severity, component, message, extra, 0);
+}
+
+void logger::write(level severity, std::string_view message, fields extra,
+                   std::uint64_t suppressed) const {
+  std::string line = format_with_count(severity, component_, message, extra, suppressed);
   // One write per line keeps lines whole when several threads log at once.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

@@ -33,6 +33,11 @@ level parse_level(std::string_view text);
 // Appends `text` to `out` as the inside of a JSON string (no quotes).
 void append_json_escaped(std::string& out, std::string_view text);
 
+// Formats one line as logger writes it, newline included, for `component`. For callers that
+// write lines elsewhere, such as through a buffered_writer.
+std::string format_line(level severity, std::string_view component, std::string_view message,
+                        fields extra);
+
 class logger {
  public:
   explicit logger(std::string component) : component_(std::move(component)) {}

@@ -16,7 +16,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libcaf-dev libzmq3-dev cppzmq-dev libboost-dev libmsgpack-cxx-dev libpqxx-dev \
-      libhiredis-dev prometheus-cpp-dev nlohmann-json3-dev libssl-dev \
+      libhiredis-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libssl-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -55,7 +55,7 @@ RUN case "${STAGE}" in \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libcaf-core0.17 libzmq5 libpqxx-6.4 libhiredis0.14 \
-      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3 \
+      libprometheus-cpp-core1.0 libcivetweb1 libssl3 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 

@@ -1,5 +1,6 @@
 #include "log_writer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -87,6 +88,7 @@ class writer_loop {
     buffer_.clear();
     accepted_.clear();
     std::uint64_t projected = state_.disk_bytes.load(std::memory_order_relaxed);
+    bool rejected = false;
     for (std::size_t i = 0; i < group_.size(); ++i) {
       log_request& request = group_[i];
       chain_position trial = position;
@@ -95,6 +97,7 @@ class writer_loop {
       std::size_t size = wal_record_size(linked);
       if (projected + size > state_.budget_bytes) {
         reject_over_budget(request, projected);
+        rejected = true;
         continue;
       }
       append_wal_record(buffer_, linked);
@@ -103,6 +106,7 @@ class writer_loop {
       accepted_.push_back(i);
     }
     if (accepted_.empty()) {
+      note_budget(rejected);
       return;
     }
 
@@ -120,6 +124,7 @@ class writer_loop {
     state_.set_segment_size(log_.current_segment(), log_.current_size());
     state_.last_sequence.store(position.sequence, std::memory_order_relaxed);
     state_.log_healthy.store(true, std::memory_order_relaxed);
+    note_budget(rejected);
     metrics_.chain_sequence().Set(static_cast<double>(position.sequence));
     // Set here too, before the acknowledgements, so that the gauge never reads 0 while
     // acknowledged records wait for the drainer.
@@ -157,6 +162,13 @@ class writer_loop {
       }
       return false;
     }
+  }
+
+  // Records for /ready whether the group had a record that did not fit the budget.
+  void note_budget(bool rejected) {
+    std::uint64_t used = state_.disk_bytes.load(std::memory_order_relaxed);
+    state_.budget_full_at.store(rejected ? std::max<std::uint64_t>(used, 1) : 0,
+                                std::memory_order_relaxed);
   }
 
   void reject_over_budget(const log_request& request, std::uint64_t projected) {

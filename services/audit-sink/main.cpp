@@ -65,6 +65,39 @@ std::shared_ptr<audit::wal_log> open_log(const std::filesystem::path& directory,
   return log;
 }
 
+// The checks of /ready. PostgreSQL is shown but not required: while it is down the sink keeps
+// accepting records into its log, until the log reaches its disk budget.
+std::vector<metrics::readiness_check> readiness_checks(std::shared_ptr<audit::sink_state> state) {
+  return {
+      {"wal", true,
+       [state] {
+         bool writable = state->started.load() && state->log_healthy.load();
+         return metrics::check_state{writable, writable ? "" : "the last log write failed"};
+       }},
+      {"disk_budget", true,
+       [state] {
+         std::uint64_t used = state->disk_bytes.load();
+         std::uint64_t full_at = state->budget_full_at.load();
+         bool full = used >= state->budget_bytes || (full_at != 0 && used >= full_at);
+         std::string detail =
+             std::to_string(used) + " of " + std::to_string(state->budget_bytes) + " bytes used";
+         if (full) {
+           detail += ", too full for the next record";
+         }
+         return metrics::check_state{!full, detail};
+       }},
+      {"database", false,
+       [state] {
+         std::uint64_t last = state->last_sequence.load();
+         std::uint64_t drained = state->drained_sequence.load();
+         std::uint64_t backlog = last > drained ? last - drained : 0;
+         return metrics::check_state{
+             state->database_up.load(),
+             std::to_string(backlog) + " records in the log not yet in PostgreSQL"};
+       }},
+  };
+}
+
 int run(const config::settings_source& source) {
   log::logger logger("main");
   audit::audit_settings settings = audit::load_audit_settings(source);
@@ -108,6 +141,7 @@ int run(const config::settings_source& source) {
   writer_options.drainer = drainer;
   state->writer = runtime.system().spawn<caf::detached>(audit::run_log_writer, writer_options);
   state->started.store(true, std::memory_order_release);
+  metrics_server.set_readiness_checks("audit-sink", readiness_checks(state));
   logger.info("ready", {{"endpoint", server.bound_endpoint()},
                         {"metrics", metrics_server.bound_address()},
                         {"sink_id", log->sink_id()},
@@ -119,6 +153,7 @@ int run(const config::settings_source& source) {
   }
   logger.info("stopping", {{"signal", std::to_string(signal_number)}});
 
+  metrics_server.set_readiness_checks("audit-sink", {});
   server.stop();
   caf::anon_send(state->writer, audit::stop_atom::value);
   caf::anon_send(drainer, audit::stop_atom::value);

@@ -29,6 +29,9 @@ class sink_state {
   std::atomic<std::uint64_t> drained_sequence{0};  // Last sequence committed to PostgreSQL.
   // Set by the drainer before it waits; the writer that clears it sends the drainer a wake.
   std::atomic<bool> drainer_waiting{false};
+  // disk_bytes after the writer last rejected a record that did not fit the budget, or 0 once
+  // a group fits again. The log counts as full until the drainer frees space below it.
+  std::atomic<std::uint64_t> budget_full_at{0};
 
   // Records the durable size of a live segment (the writer, after each fdatasync).
   void set_segment_size(std::uint64_t segment, std::uint64_t size) {

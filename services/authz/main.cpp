@@ -82,11 +82,12 @@ int run(const config::settings_source& source) {
 
   runtime::actor_runtime runtime(2);
   caf::actor_system& system = runtime.system();
+  // Declared before the metrics endpoint, whose /ready reads them until it stops.
+  std::atomic<bool> opa_ready{false};
+  std::atomic<bool> database_ready{false};
   metrics::metrics_server metrics_endpoint(settings.metrics_listen);
   authz_metrics metrics(metrics_endpoint.registry());
 
-  std::atomic<bool> opa_ready{false};
-  std::atomic<bool> database_ready{false};
   ownership_cache cache(settings.owner_cache_entries);
   opa_client opa({settings.opa, settings.opa_timeout, settings.opa_connections}, &metrics,
                  &opa_ready);
@@ -101,6 +102,16 @@ int run(const config::settings_source& source) {
       decision_dependencies{cache, store, opa, metrics, decisions,
                             4 * settings.opa_timeout + 5 * settings.database_timeout});
   caf::actor health = start_health_probes(system, store, opa, metrics, kProbeInterval);
+
+  // The health actor refreshes both flags every probe interval, so /ready reads no older state
+  // than that.
+  auto flag_check = [](std::string name, const std::atomic<bool>& flag) {
+    return metrics::readiness_check{std::move(name), true, [&flag] {
+                                      return metrics::check_state{flag.load(), ""};
+                                    }};
+  };
+  metrics_endpoint.set_readiness_checks(
+      "authz", {flag_check("opa", opa_ready), flag_check("database", database_ready)});
 
   transport::server_options server_options;
   server_options.stage = "authz";

@@ -11,6 +11,8 @@
 
 namespace memgov::ingress {
 
+class access_log;
+
 namespace upstream {
 class upstream_pool;
 }
@@ -22,6 +24,7 @@ struct gateway_context {
   transport::stage_client* ratelimit = nullptr;
   transport::stage_client* audit = nullptr;
   ingress_metrics* metrics = nullptr;
+  access_log* access = nullptr;
   std::atomic<int>* open_connections = nullptr;  // Client connections open in this process.
   std::atomic<int>* requests_in_flight =
       nullptr;  // Requests read whose response is not yet written.

@@ -56,6 +56,8 @@ ingress_gateway::ingress_gateway(const ingress_settings& settings, stage_clients
   shared_.ratelimit = clients.ratelimit;
   shared_.audit = clients.audit;
   shared_.metrics = &metrics;
+  access_log_ = std::make_unique<access_log>(settings.access_log, metrics.access_log_dropped());
+  shared_.access = access_log_.get();
   shared_.open_connections = &open_connections_;
   shared_.requests_in_flight = &requests_in_flight_;
 

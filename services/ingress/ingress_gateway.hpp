@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "access_log.hpp"
 #include "gateway_context.hpp"
 #include "ingress_metrics.hpp"
 #include "ingress_settings.hpp"
@@ -49,6 +50,7 @@ class ingress_gateway {
   struct worker;
 
   gateway_context shared_;
+  std::unique_ptr<access_log> access_log_;  // Outlives the workers, whose requests log to it.
   std::atomic<int> open_connections_{0};
   std::atomic<int> requests_in_flight_{0};
   std::vector<std::unique_ptr<worker>> workers_;

@@ -25,7 +25,20 @@ Metric& cached_child(std::map<std::string, Metric*, std::less<>>& cache,
 
 }  // namespace
 
-ingress_metrics::ingress_metrics(prometheus::Registry& registry) {
+ingress_metrics::ingress_metrics(prometheus::Registry& registry, std::size_t tenant_label_limit)
+    : tenant_label_limit_(tenant_label_limit) {
+  tenant_requests_ =
+      &prometheus::BuildCounter()
+           .Name("memgov_ingress_tenant_requests_total")
+           .Help(
+               "Governed requests by tenant and decision; tenants past the label limit are "
+               "counted as tenant=\"other\"")
+           .Register(registry);
+  access_log_dropped_ = &prometheus::BuildCounter()
+                             .Name("memgov_ingress_access_log_dropped_total")
+                             .Help("Access log lines dropped because the log buffer was full")
+                             .Register(registry)
+                             .Add({});
   requests_ = &prometheus::BuildCounter()
                    .Name("memgov_ingress_requests_total")
                    .Help("Requests answered by the gateway, by route, action, decision and status")
@@ -127,6 +140,30 @@ void ingress_metrics::record_request(std::string_view route, std::string_view ac
   }
   counter->Increment();
   histogram->Observe(seconds);
+}
+
+void ingress_metrics::record_tenant_request(std::string_view tenant, std::string_view decision) {
+  prometheus::Counter* counter = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string_view label = "other";
+    if (tenant.empty()) {
+      label = "none";  // Rejected before the identity headers were read.
+    } else if (labelled_tenants_.find(tenant) != labelled_tenants_.end()) {
+      label = tenant;
+    } else if (labelled_tenants_.size() < tenant_label_limit_) {
+      label = *labelled_tenants_.emplace(tenant).first;
+    }
+    auto key = std::make_pair(std::string(label), std::string(decision));
+    auto found = tenant_counters_.find(key);
+    if (found != tenant_counters_.end()) {
+      counter = found->second;
+    } else {
+      counter = &tenant_requests_->Add({{"tenant", key.first}, {"decision", key.second}});
+      tenant_counters_.emplace(std::move(key), counter);
+    }
+  }
+  counter->Increment();
 }
 
 void ingress_metrics::record_http_error(std::string_view kind) {

@@ -2,11 +2,14 @@
 // transport::stage_client itself.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -18,12 +21,21 @@ namespace memgov::ingress {
 
 class ingress_metrics {
  public:
-  explicit ingress_metrics(prometheus::Registry& registry);
+  // `tenant_label_limit` tenants get a label value of their own in
+  // memgov_ingress_tenant_requests_total, the first ones seen; later tenants share "other".
+  explicit ingress_metrics(prometheus::Registry& registry, std::size_t tenant_label_limit = 100);
 
   // Counts one finished request in memgov_ingress_requests_total{route,action,decision,status}
   // and observes its end-to-end time in memgov_ingress_request_seconds{route}. Thread-safe.
   void record_request(std::string_view route, std::string_view action, std::string_view decision,
                       int status, double seconds);
+
+  // Counts one governed request in memgov_ingress_tenant_requests_total{tenant,decision}.
+  // Thread-safe.
+  void record_tenant_request(std::string_view tenant, std::string_view decision);
+
+  // Log lines of the access log dropped because its buffer was full.
+  prometheus::Counter& access_log_dropped() { return *access_log_dropped_; }
 
   // Counts a request rejected before it could be classified (unreadable, too large, ...).
   void record_http_error(std::string_view kind);
@@ -63,6 +75,11 @@ class ingress_metrics {
   std::map<std::string, prometheus::Counter*, std::less<>> http_error_counters_;
   std::map<std::string, prometheus::Counter*, std::less<>> upstream_error_counters_;
   std::map<std::string, prometheus::Counter*, std::less<>> audit_failure_counters_;
+  prometheus::Family<prometheus::Counter>* tenant_requests_;
+  const std::size_t tenant_label_limit_;
+  std::set<std::string, std::less<>> labelled_tenants_;  // At most tenant_label_limit_.
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*, std::less<>> tenant_counters_;
+  prometheus::Counter* access_log_dropped_;
 
   prometheus::Gauge* open_connections_;
   prometheus::Counter* rejected_connections_;

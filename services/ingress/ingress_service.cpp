@@ -2,6 +2,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <thread>
+#include <vector>
 
 #include <csignal>
 #include <optional>
@@ -50,6 +51,21 @@ void wait_for_stages(std::initializer_list<transport::stage_client*> clients,
   }
 }
 
+// The checks of /ready on the metrics port, the same as those of the gateway's own /ready: each
+// stage needs a replica that answered a ping within the last three ping intervals.
+std::vector<metrics::readiness_check> readiness_checks(
+    std::initializer_list<const transport::stage_client*> clients) {
+  std::vector<metrics::readiness_check> checks;
+  for (const transport::stage_client* client : clients) {
+    checks.push_back({client->peer_stage(), true, [client] {
+                        int reachable = client->reachable_peers();
+                        return metrics::check_state{
+                            reachable > 0, std::to_string(reachable) + " reachable replicas"};
+                      }});
+  }
+  return checks;
+}
+
 }  // namespace
 
 int run_ingress(const config::settings_source& source) {
@@ -59,7 +75,7 @@ int run_ingress(const config::settings_source& source) {
               {{"listen", settings.listen}, {"threads", std::to_string(settings.threads)}});
 
   metrics::metrics_server metrics_server(settings.metrics_listen);
-  ingress_metrics metrics(metrics_server.registry());
+  ingress_metrics metrics(metrics_server.registry(), settings.tenant_label_limit);
 
   // Declared before the actor system so that it is destroyed after it: the system's destructor
   // waits for the stage clients' threads, which post completions to the gateway.
@@ -77,6 +93,7 @@ int run_ingress(const config::settings_source& source) {
   transport::stage_client audit(
       runtime.system(), stage_options(settings, "audit-sink", settings.audit_endpoints), registry);
 
+  metrics_server.set_readiness_checks("ingress", readiness_checks({&authz, &ratelimit, &audit}));
   wait_for_stages({&authz, &ratelimit, &audit}, logger);
   gateway.emplace(settings, stage_clients{&authz, &ratelimit, &audit}, metrics);
   gateway->start();
@@ -97,6 +114,7 @@ int run_ingress(const config::settings_source& source) {
     break;
   }
   gateway->stop();
+  metrics_server.set_readiness_checks("ingress", {});
   authz.stop();
   ratelimit.stop();
   audit.stop();

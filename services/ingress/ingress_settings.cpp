@@ -98,6 +98,9 @@ ingress_settings load_ingress_settings(const config::settings_source& settings) 
   result.shutdown_grace =
       get_milliseconds(source, "ingress.shutdown_grace_ms", 5000, 0, 600 * 1000);
   result.audit_fail_open_reads = source.get_bool("ingress.audit_fail_open_reads", false);
+  result.access_log = source.get_bool("ingress.access_log", true);
+  result.tenant_label_limit =
+      static_cast<std::size_t>(source.get_int("ingress.tenant_label_limit", 100, 0, 10000));
   return result;
 }
 

@@ -63,6 +63,13 @@ struct ingress_settings {
   // answering 503. Such a read has no audit row. Default false: every forwarded request is
   // audited first.
   bool audit_fail_open_reads = false;
+  // Whether every governed request gets an info line "request completed" from the "access"
+  // component. ingress.access_log, default true.
+  bool access_log = true;
+  // Tenants, the first ones seen, that get a label value of their own in
+  // memgov_ingress_tenant_requests_total; the others are counted as "other". Bounds the series
+  // count. ingress.tenant_label_limit, default 100, 0..10000.
+  std::size_t tenant_label_limit = 100;
 };
 
 // Reads and validates every ingress setting. Throws config::settings_error naming the setting.

@@ -117,6 +117,27 @@ async def attach_request_id(request: Request, call_next):
     return response
 
 
+_request_logger = logging.getLogger("mem0_local.requests")
+
+
+# Registered after attach_request_id, so it runs outermost and logs every request, 401s too.
+@app.middleware("http")
+async def log_request(request: Request, call_next):
+    """Log one JSON line per request with the tracing headers as received, never bodies or keys."""
+    response = await call_next(request)
+    _request_logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.url.path,
+            "x_request_id": request.headers.get(REQUEST_ID_HEADER, ""),
+            "traceparent": request.headers.get("traceparent", ""),
+            "status": response.status_code,
+        },
+    )
+    return response
+
+
 @app.exception_handler(errors.ClientError)
 async def handle_client_error(request: Request, error: errors.ClientError):
     return JSONResponse(status_code=400, content={"detail": error.detail})

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -630,6 +631,54 @@ def test_request_id_is_echoed(client):
 def test_unusable_request_id_is_replaced(client):
     response = client.get("/memories", params={"user_id": "alice"}, headers={"X-Request-ID": "a b"})
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def request_log_lines(server: ServerProcess, request_id: str) -> List[Dict]:
+    entries = []
+    for line in list(server.lines):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("msg") == "request" and entry.get("x_request_id") == request_id:
+            entries.append(entry)
+    return entries
+
+
+def wait_for_request_log(server: ServerProcess, request_id: str) -> Dict:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        entries = request_log_lines(server, request_id)
+        if entries:
+            return entries[0]
+        time.sleep(0.05)
+    pytest.fail(f"no request log line for {request_id}; stderr:\n" + "\n".join(server.lines))
+
+
+def test_request_log_line_has_tracing_headers(server, client):
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    client.get(
+        "/memories",
+        params={"user_id": "alice"},
+        headers={"X-Request-ID": "log-line-1", "traceparent": traceparent},
+    )
+    entry = wait_for_request_log(server, "log-line-1")
+    assert entry["method"] == "GET"
+    assert entry["path"] == "/memories"
+    assert entry["traceparent"] == traceparent
+    assert entry["status"] == 200
+
+
+def test_request_log_line_has_no_key(auth_server):
+    httpx.get(
+        auth_server.base_url + "/memories",
+        params={"user_id": "alice"},
+        headers={"X-Request-ID": "log-line-2", "X-API-Key": "wrong-secret-key"},
+    )
+    entry = wait_for_request_log(auth_server, "log-line-2")
+    assert entry["status"] == 401
+    assert entry["traceparent"] == ""
+    assert not any("wrong-secret-key" in line for line in auth_server.lines)
 
 
 # ---- authentication ----

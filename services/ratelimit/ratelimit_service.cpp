@@ -79,6 +79,28 @@ memory_backend_options make_memory_options(const ratelimit_settings& settings) {
   return options;
 }
 
+// The checks of /ready. With Redis and failure mode local, a Redis outage leaves the stage
+// ready, because the in-memory fallback decides, so Redis is then shown but not required.
+std::vector<metrics::readiness_check> readiness_checks(const ratelimit_settings& settings,
+                                                       const memory_backend* memory,
+                                                       const redis_backend* redis) {
+  std::vector<metrics::readiness_check> checks;
+  if (redis != nullptr) {
+    int connections = settings.redis_connections;
+    checks.push_back(
+        {"redis", settings.redis_failure_mode == failure_mode::closed, [redis, connections] {
+           int open = redis->open_connections();
+           return metrics::check_state{
+               open > 0,
+               std::to_string(open) + " of " + std::to_string(connections) + " connections open"};
+         }});
+  }
+  if (memory != nullptr) {
+    checks.push_back({"memory", true, [] { return metrics::check_state{true, ""}; }});
+  }
+  return checks;
+}
+
 }  // namespace
 
 int run_ratelimit_stage(const config::settings_source& source) {
@@ -113,6 +135,8 @@ int run_ratelimit_stage(const config::settings_source& source) {
     backend = redis.get();
   }
   metrics.set_backend(to_string(settings.backend));
+  metrics_server.set_readiness_checks("ratelimit",
+                                      readiness_checks(settings, memory.get(), redis.get()));
 
   transport::stage_server server(
       runtime.system(), {"ratelimit", settings.bind, [backend] { return backend->ready(); }},
@@ -129,6 +153,7 @@ int run_ratelimit_stage(const config::settings_source& source) {
   }
   logger.info("stopping", {{"signal", std::to_string(signal_number)}});
 
+  metrics_server.set_readiness_checks("ratelimit", {});
   server.stop();
   if (redis) {
     redis->stop();

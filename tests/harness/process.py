@@ -109,6 +109,25 @@ class ManagedProcess:
                 ) from error
         return self
 
+    def relaunched(self) -> "ManagedProcess":
+        """Launch the same command again, with the same environment and log file, after it stopped.
+
+        A server started again this way keeps its port, so the stages that use it need no new
+        settings.
+        """
+        if self.is_running():
+            raise HarnessError(f"{self.name} still runs; stop it before launching it again")
+        return ManagedProcess(
+            self.name,
+            self.argv,
+            self.log_path,
+            env=self.env,
+            cwd=self.cwd,
+            user=self.user,
+            stop_signal=self.stop_signal,
+            grace_seconds=self.grace_seconds,
+        ).launch()
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")

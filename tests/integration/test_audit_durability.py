@@ -312,8 +312,13 @@ def test_disk_budget_rejects_then_recovers(start_mesh, stop_mesh, own_cluster, t
         own_cluster.stop()
         try:
             summary = bench_load(mesh, 2000, reports / "outage.tsv")
+            full = requests.get(f"http://{address}/ready", timeout=5)
         finally:
             start_postgres_again(own_cluster)
+        # A sink whose log is at its budget rejects records, so it reports itself not ready.
+        assert full.status_code == 503, full.text
+        assert full.json()["checks"]["disk_budget"]["state"] == "down"
+        assert full.json()["checks"]["database"]["state"] == "down"
         during = read_report(reports / "outage.tsv")
         accepted = [rid for rid, durable, _ in during if durable]
         rejected = [(rid, reason) for rid, durable, reason in during if not durable]
@@ -324,6 +329,14 @@ def test_disk_budget_rejects_then_recovers(start_mesh, stop_mesh, own_cluster, t
         assert metric(address, "memgov_audit_events_failed_total") >= len(rejected)
 
         wait_for_drain(mesh)
+        # Once PostgreSQL has the records, the drainer deletes segments and the sink is ready.
+        poll(
+            lambda: requests.get(f"http://{address}/ready", timeout=5),
+            lambda response: response.status_code == 200,
+            DRAIN_TIMEOUT,
+            "the sink's /ready 200 after the drain",
+            interval=0.5,
+        )
         after = bench_load(mesh, 200, reports / "after.tsv")
         assert after["durable"] == 200, after
         wait_for_drain(mesh)

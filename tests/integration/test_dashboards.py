@@ -43,6 +43,8 @@ PANELS_WITH_TRAFFIC = {
     ("memgov-traffic", "Denied by policy (403)"),
     ("memgov-traffic", "Invalid requests (400)"),
     ("memgov-traffic", "Rate limited (429)"),
+    ("memgov-traffic", "Requests by tenant"),
+    ("memgov-traffic", "Denied by tenant"),
     ("memgov-ratelimit", "Denials by role"),
     ("memgov-audit", "Events accepted, acknowledged, written"),
     ("memgov-actors", "Messages per second by actor"),

@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "access_log.hpp"
 #include "http/request_id.hpp"
 #include "log/logger.hpp"
 #include "request/identifier.hpp"
@@ -176,9 +177,13 @@ void mem0_exchange::decide() {
   // Every failed stage is named, so that the reason points at each process to look at.
   std::string failures;
   auto note_failure = [&](const transport::stage_client& stage, const std::string& cause) {
-    pipeline_logger().warning_limited(
-        "stage:" + stage.peer_stage(), "stage call failed; request refused",
-        {{"request_id", request_id_}, {"peer_stage", stage.peer_stage()}, {"error", cause}});
+    pipeline_logger().warning_limited("stage:" + stage.peer_stage(),
+                                      "stage call failed; request refused",
+                                      {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
+                                       {"peer_stage", stage.peer_stage()},
+                                       {"error", cause}});
     if (!failures.empty())
       failures += "; ";
     failures += stage.peer_stage() + " unavailable: " + cause;
@@ -268,6 +273,8 @@ void mem0_exchange::on_audit(transport::call_result result) {
       pipeline_logger().warning_limited("audit:refused",
                                         "audit event of a refused request was not stored",
                                         {{"request_id", request_id_},
+                                         {"tenant", classified_.identity.tenant},
+                                         {"actor", classified_.identity.actor},
                                          {"decision", decision_},
                                          {"peer_stage", context_.shared->audit->peer_stage()},
                                          {"error", cause}});
@@ -292,6 +299,8 @@ void mem0_exchange::on_audit(transport::call_result result) {
     pipeline_logger().warning_limited("audit:allowed",
                                       "audit event was not stored; request not forwarded",
                                       {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
                                        {"peer_stage", context_.shared->audit->peer_stage()},
                                        {"error", cause}});
     decision_ = "error";
@@ -333,7 +342,10 @@ void mem0_exchange::on_upstream(upstream::upstream_result result) {
     metrics.upstream_error(upstream::to_string(result.status)).Increment();
     pipeline_logger().warning_limited(std::string("upstream:") + upstream::to_string(result.status),
                                       "Mem0 exchange failed",
-                                      {{"request_id", request_id_}, {"error", result.error}});
+                                      {{"request_id", request_id_},
+                                       {"tenant", classified_.identity.tenant},
+                                       {"actor", classified_.identity.actor},
+                                       {"error", result.error}});
     bool timed_out = result.status == upstream::upstream_status::timed_out;
     reason_ = result.error;
     upstream_error_ = result.error;
@@ -423,20 +435,11 @@ void mem0_exchange::finish(http::response_type response) {
   std::string_view route = request::route_name(classified_.route);
   std::string_view action = classified_.action.empty() ? "none" : classified_.action;
   context_.shared->metrics->record_request(route, action, decision_, status, elapsed_ms / 1000.0);
-  if (pipeline_logger().enabled(log::level::info)) {
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", elapsed_ms);
-    std::string path = logged_path(classified_, request_);
-    pipeline_logger().info("request completed", {{"request_id", request_id_},
-                                                 {"tenant", classified_.identity.tenant},
-                                                 {"actor", classified_.identity.actor},
-                                                 {"method", view(request_.method_string())},
-                                                 {"path", path},
-                                                 {"status", std::to_string(status)},
-                                                 {"decision", decision_},
-                                                 {"reason", reason_},
-                                                 {"latency_ms", latency}});
-  }
+  context_.shared->metrics->record_tenant_request(classified_.identity.tenant, decision_);
+  std::string path = logged_path(classified_, request_);
+  context_.shared->access->record(
+      {request_id_, classified_.identity.tenant, classified_.identity.actor, route, action,
+       view(request_.method_string()), path, decision_, reason_, status, elapsed_ms});
   finish_handler done = std::move(finish_);
   done(std::move(response));
   if (forwarded_)

@@ -5,6 +5,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "upstream/trace_context.hpp"
+
 namespace memgov::ingress::upstream {
 namespace http = boost::beast::http;
 
@@ -117,6 +119,7 @@ void strip_request_headers(http::fields& fields) {
            canonical_equals(name, "host") || canonical_equals(name, "x-request-id") ||
            canonical_equals(name, "content-length") || (!named.empty() && is_in(name, named));
   });
+  filter_trace_context(fields);
 }
 
 void strip_response_headers(http::fields& fields) {

@@ -31,7 +31,8 @@ std::vector<std::string> connection_tokens(const boost::beast::http::fields& fie
 
 // Removes from a client request every header that must not reach Mem0: identity and credential
 // headers, hop-by-hop headers, headers named by Connection, and Host, X-Request-Id and
-// Content-Length (the caller sets them again).
+// Content-Length (the caller sets them again). A malformed or repeated traceparent goes too,
+// with tracestate (see trace_context.hpp).
 void strip_request_headers(boost::beast::http::fields& fields);
 
 // Removes from a Mem0 response the hop-by-hop headers, the headers named by Connection, and

@@ -45,7 +45,7 @@ TEST(PrepareUpstreamRequest, SetsGatewayHeadersAndKeepsBody) {
   request.set("X-User-Id", "alice");
   request.set("X-Api-Key", "client-key");
   request.set("X-Request-Id", "client-id");
-  request.set("traceparent", "00-abc-def-01");
+  request.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   request.body() = "{ \"user_id\" : \"alice\" }";
   const char* body_data = request.body().data();
 
@@ -59,7 +59,7 @@ TEST(PrepareUpstreamRequest, SetsGatewayHeadersAndKeepsBody) {
   EXPECT_EQ(request.count("X-API-Key"), 1u);
   EXPECT_EQ(request["X-Request-Id"], "req-1");
   EXPECT_EQ(request.count("X-User-Id"), 0u);
-  EXPECT_EQ(request["traceparent"], "00-abc-def-01");
+  EXPECT_EQ(request["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   EXPECT_EQ(request[http::field::content_type], "application/json");
   EXPECT_EQ(request[http::field::content_length], std::to_string(request.body().size()));
   EXPECT_TRUE(request.keep_alive());
