@@ -91,11 +91,11 @@ class connection_loop {
         self->receive(
             take, stop, caf::after(wait) >> [] {});
       }
+      // Takes what is already in the mailbox without waiting. receive_while builds the
+      // behavior once for the whole loop, which matters at tens of thousands of checks a second.
       bool more = true;
-      while (running && more && batch.size() < options_.batch_max) {
-        self->receive(
-            take, stop, caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
-      }
+      self->receive_while([&] { return running && more && batch.size() < options_.batch_max; })(
+          take, stop, caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
       if (!running) {
         break;
       }
