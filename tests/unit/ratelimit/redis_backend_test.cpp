@@ -258,7 +258,12 @@ TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   auto first = std::make_shared<std::promise<limit_decision>>();
   backend_->check(make_rate_key("acme", "first"), 5,
                   [first](const limit_decision& decision) { first->set_value(decision); });
-  std::this_thread::sleep_for(20ms);
+  // The connection has taken the first check out of its mailbox once the depth is back at 0.
+  // On a loaded machine its thread may start late, and a queued check that it then took in
+  // the same batch would fail by the Redis timeout instead of the queue timeout.
+  ASSERT_TRUE(
+      eventually([&] { return redis_metrics_.connection_actor.mailbox_depth.Value() == 0; }));
+  std::this_thread::sleep_for(20ms);  // Lets the first batch reach the paused Redis.
   limit_decision queued = check("queued", 5);
   EXPECT_EQ(queued.result, outcome::store_unavailable);
   EXPECT_NE(queued.error.find("ratelimit.redis_queue_timeout_ms"), std::string::npos)
