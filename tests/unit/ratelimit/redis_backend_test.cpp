@@ -245,6 +245,16 @@ TEST_F(RedisBackendTest, SlowRedisFailsWithinTimeout) {
   EXPECT_GE(error_count(registry_, "timeout"), 1);
 }
 
+TEST_F(RedisBackendTest, ExportsDatabaseKeyCount) {
+  start_connected(options());
+  for (const char* actor : {"alice", "bob", "carol"}) {
+    EXPECT_TRUE(check(actor, 5).allowed()) << actor;
+  }
+  EXPECT_TRUE(check("alice", 5).allowed());  // A second check of a pair adds no key.
+  EXPECT_TRUE(eventually([&] { return redis_metrics_.database_keys.Value() == 3; }))
+      << "memgov_ratelimit_redis_database_keys: " << redis_metrics_.database_keys.Value();
+}
+
 TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   // One connection, blocked on a paused Redis, while more checks queue behind it.
   redis_backend_options single = options();
