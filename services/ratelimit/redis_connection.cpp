@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include <hiredis/hiredis.h>
 #include <caf/after.hpp>
 
 #include "log/logger.hpp"
@@ -71,6 +72,7 @@ class connection_loop {
     bool running = true;
     while (running) {
       batch.clear();
+      sample_key_count();
       auto take = [&](redis_check& check) {
         options_.metrics->connection_actor.mailbox_depth.Decrement();
         batch.push_back(std::move(check));
@@ -91,11 +93,12 @@ class connection_loop {
         self->receive(
             take, stop, caf::after(wait) >> [] {});
       }
+      // Takes what is already in the mailbox without waiting. One receive_while builds the
+      // behavior once per batch instead of once per check. The saving was within the noise of
+      // the ratelimit benchmark on a loaded 2-vCPU machine.
       bool more = true;
-      while (running && more && batch.size() < options_.batch_max) {
-        self->receive(
-            take, stop, caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
-      }
+      self->receive_while([&] { return running && more && batch.size() < options_.batch_max; })(
+          take, stop, caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
       if (!running) {
         break;
       }
@@ -159,6 +162,31 @@ class connection_loop {
     if (!link_.command({"PING"}, error)) {
       lost_link(error);
     }
+  }
+
+  // Sets memgov_ratelimit_redis_database_keys from DBSIZE (O(1) in Redis) once per health
+  // interval. Only connection 0 samples, so a replica sends one DBSIZE per interval.
+  void sample_key_count() {
+    auto now = clock_type::now();
+    if (options_.index != 0 || !link_.is_open() || now < next_key_sample_) {
+      return;
+    }
+    next_key_sample_ = now + options_.health_interval;
+    redis_error error;
+    reply_ptr reply = link_.command({"DBSIZE"}, error);
+    if (!reply) {
+      lost_link(error);
+      return;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+      logger_.warning_limited(
+          "dbsize:" + index_text_,
+          "DBSIZE did not return an integer; "
+          "memgov_ratelimit_redis_database_keys keeps its last value",
+          {{"connection", index_text_}, {"reply_type", std::to_string(reply->type)}});
+      return;
+    }
+    options_.metrics->database_keys.Set(static_cast<double>(reply->integer));
   }
 
   void close_link() {
@@ -286,6 +314,7 @@ class connection_loop {
   bool ever_connected_ = false;
   int attempts_ = 0;  // Connection attempts since the link was last open.
   clock_type::time_point down_since_ = clock_type::now();
+  clock_type::time_point next_key_sample_{};
   std::vector<script_call> calls_;
   std::vector<script_outcome> outcomes_;
 };

@@ -4,7 +4,8 @@
 // The actor waits for a check, then takes every further check already in its mailbox, up to
 // ratelimit.redis_batch_max, and sends them as one pipeline (redis_link::run_checks). While
 // the connection is down it fails checks at once and reconnects with exponential backoff,
-// also when no check arrives. An idle connection sends PING every health_interval.
+// also when no check arrives. An idle connection sends PING every health_interval, and
+// connection 0 sends DBSIZE as often for memgov_ratelimit_redis_database_keys.
 #pragma once
 
 #include <atomic>

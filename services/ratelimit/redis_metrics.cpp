@@ -41,6 +41,12 @@ redis_metrics::redis_metrics(prometheus::Registry& registry)
                            .Help("Redis connections that are open and have the script loaded")
                            .Register(registry)
                            .Add({})),
+      database_keys(prometheus::BuildGauge()
+                        .Name("memgov_ratelimit_redis_database_keys")
+                        .Help("Keys in the Redis database of the rate limit URL (DBSIZE); the "
+                              "pairs tracked when that database holds only rate limit keys")
+                        .Register(registry)
+                        .Add({})),
       reconnects(counter(registry, "memgov_ratelimit_redis_reconnects_total",
                          "Redis connections opened again after a failure")),
       script_reloads(counter(registry, "memgov_ratelimit_redis_script_reloads_total",

@@ -29,6 +29,10 @@ struct redis_metrics {
   // memgov_ratelimit_redis_batch_size: checks per pipelined batch.
   prometheus::Histogram& batch_size;
   prometheus::Gauge& connections_open;  // memgov_ratelimit_redis_connections_open
+  // memgov_ratelimit_redis_database_keys: DBSIZE of the URL's database, sampled by connection 0
+  // once per health interval. It is the number of pairs tracked when that database holds only
+  // rate limit keys.
+  prometheus::Gauge& database_keys;
   prometheus::Counter& reconnects;      // memgov_ratelimit_redis_reconnects_total
   prometheus::Counter& script_reloads;  // memgov_ratelimit_redis_script_reloads_total
   prometheus::Counter& fallback;        // memgov_ratelimit_fallback_total

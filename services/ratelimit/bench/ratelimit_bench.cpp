@@ -8,7 +8,7 @@
 // check records a member: the expensive path.
 //
 // Usage: memgov-ratelimit-bench --redis-url redis://127.0.0.1:6379/0 [--seconds 5]
-//          [--in-flight 256,16] [--keys 1000] [--batch 256] [--ratelimit-binary PATH]
+//          [--in-flight 256,16,1] [--keys 1000] [--batch 256] [--ratelimit-binary PATH]
 //          [--log-dir DIR] [--stage-env NAME=VALUE]...
 // services/ratelimit/bench/run_bench.sh starts a Redis server for it.
 #include <arpa/inet.h>
@@ -61,7 +61,7 @@ struct bench_options {
   // Extra environment of the stage, e.g. MEMGOV_RATELIMIT_REDIS_CONNECTIONS=1.
   std::map<std::string, std::string> stage_env;
   double seconds = 5;
-  std::vector<int> in_flight = {256, 16};
+  std::vector<int> in_flight = {256, 16, 1};
   int keys = 1000;
   int batch = 256;
 };

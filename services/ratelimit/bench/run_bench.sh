@@ -7,10 +7,12 @@ set -euo pipefail
 build_dir="${1:-build}"
 [[ $# -gt 0 ]] && shift
 bench="$build_dir/bin/memgov-ratelimit-bench"
-[[ -x $bench ]] || { echo "error: $bench not found; build the memgov-ratelimit-bench target" >&2; exit 1; }
-command -v redis-server >/dev/null || { echo "error: redis-server is not installed" >&2; exit 1; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+[[ -x $bench ]] || die "$bench not found; build the memgov-ratelimit-bench target"
+command -v redis-server >/dev/null || die "redis-server is not installed"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')"
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning &
 redis_pid=$!
 trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true' EXIT

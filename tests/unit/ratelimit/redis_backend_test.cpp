@@ -245,6 +245,16 @@ TEST_F(RedisBackendTest, SlowRedisFailsWithinTimeout) {
   EXPECT_GE(error_count(registry_, "timeout"), 1);
 }
 
+TEST_F(RedisBackendTest, ExportsDatabaseKeyCount) {
+  start_connected(options());
+  for (const char* actor : {"alice", "bob", "carol"}) {
+    EXPECT_TRUE(check(actor, 5).allowed()) << actor;
+  }
+  EXPECT_TRUE(check("alice", 5).allowed());  // A second check of a pair adds no key.
+  EXPECT_TRUE(eventually([&] { return redis_metrics_.database_keys.Value() == 3; }))
+      << "memgov_ratelimit_redis_database_keys: " << redis_metrics_.database_keys.Value();
+}
+
 TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   // One connection, blocked on a paused Redis, while more checks queue behind it.
   redis_backend_options single = options();
@@ -258,7 +268,12 @@ TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   auto first = std::make_shared<std::promise<limit_decision>>();
   backend_->check(make_rate_key("acme", "first"), 5,
                   [first](const limit_decision& decision) { first->set_value(decision); });
-  std::this_thread::sleep_for(20ms);
+  // The connection has taken the first check out of its mailbox once the depth is back at 0.
+  // On a loaded machine its thread may start late, and a queued check that it then took in
+  // the same batch would fail by the Redis timeout instead of the queue timeout.
+  ASSERT_TRUE(
+      eventually([&] { return redis_metrics_.connection_actor.mailbox_depth.Value() == 0; }));
+  std::this_thread::sleep_for(20ms);  // Lets the first batch reach the paused Redis.
   limit_decision queued = check("queued", 5);
   EXPECT_EQ(queued.result, outcome::store_unavailable);
   EXPECT_NE(queued.error.find("ratelimit.redis_queue_timeout_ms"), std::string::npos)
