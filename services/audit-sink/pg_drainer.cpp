@@ -416,9 +416,17 @@ class drainer_loop {
   }
 
   void publish_backlog() {
+    // The log writer sets this gauge too, after each group. Reading the last sequence again
+    // after the Set catches a group that landed in between, whose value this Set overwrote.
     std::uint64_t last = state_.last_sequence.load();
-    metrics_.backlog_events().Set(
-        static_cast<double>(last > drained_sequence_ ? last - drained_sequence_ : 0));
+    for (;;) {
+      metrics_.backlog_events().Set(
+          static_cast<double>(last > drained_sequence_ ? last - drained_sequence_ : 0));
+      std::uint64_t now = state_.last_sequence.load();
+      if (now == last)
+        break;
+      last = now;
+    }
     std::uint64_t bytes = 0;
     for (const auto& [segment, size] : state_.segments()) {
       if (segment > committed_.segment) {
