@@ -218,7 +218,7 @@ class store_worker {
       answer.reply_error("ownership registry unavailable: " + result.error);
       return;
     }
-    // Owners never change, so the owner read back is safe to cache whoever it is.
+    // Owners never change, so the owner read back may be cached, whichever tenant it is.
     context_->cache.insert(subject, result.owner);
     if (result.created) {
       context_->logger.info("assigned a subject to a tenant", {{"request_id", request.request_id},
@@ -336,12 +336,12 @@ recordable_subjects select_recordable(const protocol::ownership_record_request& 
 namespace {
 
 // Returns why a subject id or tenant cannot be stored, or "".
-std::string storable_problem(const char* what, const std::string& value) {
+std::string storable_problem(const char* field, const std::string& value) {
   if (value.empty())
-    return std::string(what) + " is empty";
+    return std::string(field) + " is empty";
   // PostgreSQL text cannot store NUL, and libpq would cut the value there.
   if (value.find('\0') != std::string::npos)
-    return std::string(what) + " contains a NUL byte";
+    return std::string(field) + " contains a NUL byte";
   return "";
 }
 
