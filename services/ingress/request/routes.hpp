@@ -1,4 +1,5 @@
-// The Mem0 REST routes the gateway exposes, and the action each one performs.
+// The routes the gateway exposes (Mem0's REST routes and its own admin routes), and the action
+// each one performs.
 #pragma once
 
 #include <cstdint>
