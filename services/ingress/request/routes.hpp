@@ -37,7 +37,7 @@ inline constexpr std::string_view kActionAdmin = "admin";
 inline constexpr std::string_view kActionAssignSubject = "subjects.assign";
 inline constexpr std::string_view kActionListSubjects = "subjects.list";
 
-// Whether the gateway answers the route itself, through the authz stage, instead of Mem0.
+// Returns whether the gateway serves the route itself, through the authz stage, instead of Mem0.
 bool is_admin_route(route_id route);
 
 // Returns the action of a route. `names_session_id` matters only for GET and DELETE /memories,
