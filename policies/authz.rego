@@ -6,8 +6,9 @@ package mem0.authz
 import rego.v1
 
 # Actions the gateway sends. Mem0 routes map to read, write, delete and admin, and audit_read
-# covers queries on the audit log.
-known_actions := {"read", "write", "delete", "admin", "audit_read"}
+# covers queries on the audit log. subjects.assign and subjects.list are the gateway's admin
+# routes on the ownership registry; their resource_tenant is the tenant they act on.
+known_actions := {"read", "write", "delete", "admin", "audit_read", "subjects.assign", "subjects.list"}
 
 default allow := false
 

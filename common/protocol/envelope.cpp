@@ -28,6 +28,14 @@ const char* to_string(message_kind kind) {
       return "ownership_lookup";
     case message_kind::ownership_owners:
       return "ownership_owners";
+    case message_kind::subject_assign:
+      return "subject_assign";
+    case message_kind::subject_assigned:
+      return "subject_assigned";
+    case message_kind::subject_list:
+      return "subject_list";
+    case message_kind::subject_listed:
+      return "subject_listed";
     case message_kind::audit_event:
       return "audit_event";
     case message_kind::audit_ack:
@@ -56,6 +64,10 @@ bool is_known_kind(std::uint8_t value) {
     case message_kind::ownership_resolved:
     case message_kind::ownership_lookup:
     case message_kind::ownership_owners:
+    case message_kind::subject_assign:
+    case message_kind::subject_assigned:
+    case message_kind::subject_list:
+    case message_kind::subject_listed:
     case message_kind::audit_event:
     case message_kind::audit_ack:
     case message_kind::audit_outcome:

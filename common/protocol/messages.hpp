@@ -32,6 +32,10 @@ enum class message_kind : std::uint8_t {
   ownership_resolved = 25,
   ownership_lookup = 26,
   ownership_owners = 27,
+  subject_assign = 40,
+  subject_assigned = 41,
+  subject_list = 42,
+  subject_listed = 43,
   audit_event = 30,
   audit_ack = 31,
   audit_outcome = 32,
@@ -103,8 +107,11 @@ struct authz_request {
   // (see ownership_resolve_request). The authz stage then decides with the owners it has instead
   // of asking for resolution again.
   bool memory_ids_resolved = false;
+  // Tenant that an admin request ("subjects.assign", "subjects.list") acts on. When it is set,
+  // the authz stage gives it to the policy as resource_tenant and looks up no owners.
+  std::string target_tenant;
   MSGPACK_DEFINE_ARRAY(request_id, tenant, actor, roles, action, method, path, resource, subjects,
-                       time_unix_ms, memory_ids_resolved);
+                       time_unix_ms, memory_ids_resolved, target_tenant);
 };
 
 struct authz_reply {
@@ -167,6 +174,50 @@ struct ownership_lookup_request {
 struct ownership_lookup_reply {
   std::vector<subject_ref> subjects;
   MSGPACK_DEFINE_ARRAY(subjects);
+};
+
+// Sent by the ingress after the policy allowed a "subjects.assign": records `tenant` as the owner
+// of an existing Mem0 subject unless it has an owner already. An owner never changes, so a
+// subject owned by another tenant stays with it.
+struct subject_assign_request {
+  std::string request_id;
+  std::string tenant;  // Tenant that receives the subject.
+  std::string kind;    // "user_id", "agent_id" or "run_id".
+  std::string id;
+  MSGPACK_DEFINE_ARRAY(request_id, tenant, kind, id);
+};
+
+struct subject_assign_reply {
+  std::string owner;       // Owner of the subject after the call.
+  bool created = false;    // True when this call recorded the owner.
+  std::string claimed_at;  // When the owner was recorded, RFC 3339 in UTC.
+  MSGPACK_DEFINE_ARRAY(owner, created, claimed_at);
+};
+
+// Sent by the ingress after the policy allowed a "subjects.list": one page of a tenant's user,
+// agent and run ids, ordered by kind, then id.
+struct subject_list_request {
+  std::string request_id;
+  std::string tenant;
+  std::string kind;  // "user_id", "agent_id", "run_id", or "" for all three.
+  // The page starts after this (kind, id) pair; both empty for the first page.
+  std::string after_kind;
+  std::string after_id;
+  std::uint32_t limit = 0;  // Rows per page; the authz stage caps it.
+  MSGPACK_DEFINE_ARRAY(request_id, tenant, kind, after_kind, after_id, limit);
+};
+
+struct owned_subject {
+  std::string kind;
+  std::string id;
+  std::string claimed_at;  // RFC 3339 in UTC.
+  MSGPACK_DEFINE_ARRAY(kind, id, claimed_at);
+};
+
+struct subject_list_reply {
+  std::vector<owned_subject> subjects;
+  bool more = false;  // True when rows follow the last one of this page.
+  MSGPACK_DEFINE_ARRAY(subjects, more);
 };
 
 // One row of mem0_audit_log. The sink stores what it is given; event_id makes

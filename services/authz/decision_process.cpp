@@ -63,6 +63,13 @@ decision_process::decision_process(protocol::authz_request request)
     : request_(std::move(request)) {}
 
 decision_process::step decision_process::start() {
+  if (!request_.target_tenant.empty()) {
+    // An admin request on a tenant's subject registry: the target is the tenant itself, and the
+    // subject it names is checked by the assignment, not by the policy.
+    ++policy_rounds_;
+    view_.resource_tenant = request_.target_tenant;
+    return policy_step{build_policy_input(request_, request_.target_tenant, {})};
+  }
   if (request_.resource == "*") {
     // A wildcard names every tenant's data, so no single owner applies.
     ++policy_rounds_;

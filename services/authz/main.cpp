@@ -66,6 +66,24 @@ transport::request_handler make_handler(caf::actor_system& system,
         store.look_up_owners(std::move(*body), std::move(answer));
         return;
       }
+      case protocol::message_kind::subject_assign: {
+        auto body = request.body_as<protocol::subject_assign_request>();
+        if (!body) {
+          answer.reply_error("subject_assign body is not a valid subject_assign_request");
+          return;
+        }
+        store.assign(std::move(*body), std::move(answer));
+        return;
+      }
+      case protocol::message_kind::subject_list: {
+        auto body = request.body_as<protocol::subject_list_request>();
+        if (!body) {
+          answer.reply_error("subject_list body is not a valid subject_list_request");
+          return;
+        }
+        store.list(std::move(*body), std::move(answer));
+        return;
+      }
       default:
         answer.reply_error(std::string("the authz stage does not handle message kind ") +
                            protocol::to_string(request.header().kind));

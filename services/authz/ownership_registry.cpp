@@ -42,6 +42,10 @@ owner_map to_owners(const pqxx::result& rows) {
   return owners;
 }
 
+// claimed_at as RFC 3339 in UTC with microseconds, e.g. 2026-12-04T18:20:00.123456Z.
+constexpr const char* kClaimedAtText =
+    "to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
 // libpq messages span several lines; a reason and a log field read better as one.
 std::string one_line(const std::string& text) {
   std::string line;
@@ -171,16 +175,16 @@ void ownership_registry::migrate() {
   tx.commit();
 }
 
-template <class Body>
-registry_result ownership_registry::run(const char* operation, Body body) {
-  registry_result result;
+template <class Result, class Body>
+Result ownership_registry::run_into(const char* operation, Body body) {
+  Result result;
   std::string problem = ensure_connected();
   if (!problem.empty()) {
     result.error = problem;
     return result;
   }
   try {
-    result.owners = body(*connection_);
+    body(*connection_, result);
     result.ok = true;
   } catch (const pqxx::broken_connection& e) {
     disconnect();
@@ -193,6 +197,14 @@ registry_result ownership_registry::run(const char* operation, Body body) {
       disconnect();
   }
   return result;
+}
+
+template <class Body>
+registry_result ownership_registry::run(const char* operation, Body body) {
+  return run_into<registry_result>(operation,
+                                   [&](pqxx::connection& connection, registry_result& result) {
+                                     result.owners = body(connection);
+                                   });
 }
 
 registry_result ownership_registry::lookup(const std::vector<subject_key>& subjects) {
@@ -244,6 +256,47 @@ registry_result ownership_registry::record(const std::vector<subject_key>& subje
     owner_map owners = to_owners(tx.exec_prepared("lookup", arrays.kinds, arrays.ids));
     tx.commit();
     return owners;
+  });
+}
+
+assign_result ownership_registry::assign(const subject_key& subject, const std::string& tenant) {
+  return run_into<assign_result>(
+      "assign", [&](pqxx::connection& connection, assign_result& result) {
+        pqxx::work tx(connection);
+        pqxx::result inserted = tx.exec_params(
+            "INSERT INTO subject_owner (kind, id, tenant) VALUES ($1, $2, $3) "
+            "ON CONFLICT (kind, id) DO NOTHING RETURNING kind",
+            subject.kind, subject.id, tenant);
+        pqxx::row row = tx.exec_params1("SELECT tenant, " + std::string(kClaimedAtText) +
+                                            " FROM subject_owner WHERE kind = $1 AND id = $2",
+                                        subject.kind, subject.id);
+        tx.commit();
+        result.created = !inserted.empty();
+        result.owner = row[0].c_str();
+        result.claimed_at = row[1].c_str();
+      });
+}
+
+list_result ownership_registry::list(const std::string& tenant, const std::string& kind,
+                                     const std::string& after_kind, const std::string& after_id,
+                                     std::size_t limit) {
+  return run_into<list_result>("list", [&](pqxx::connection& connection, list_result& result) {
+    pqxx::nontransaction tx(connection);
+    // One row more than the page, to tell whether another page follows.
+    pqxx::result rows = tx.exec_params(
+        "SELECT kind, id, " + std::string(kClaimedAtText) +
+            " FROM subject_owner "
+            "WHERE tenant = $1::text AND kind IN ('user_id', 'agent_id', 'run_id') "
+            "AND ($2::text = '' OR kind = $2::text) AND (kind, id) > ($3::text, $4::text) "
+            "ORDER BY kind, id LIMIT $5::bigint",
+        tenant, kind, after_kind, after_id, static_cast<long long>(limit) + 1);
+    for (const auto& row : rows) {
+      if (result.rows.size() == limit) {
+        result.more = true;
+        break;
+      }
+      result.rows.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str()});
+    }
   });
 }
 

@@ -54,6 +54,17 @@ class ownership_registry {
   // returns the owners afterwards.
   registry_result record(const std::vector<subject_key>& subjects, const std::string& tenant);
 
+  // Records `tenant` as the owner of `subject` unless it has one, and returns the owner
+  // afterwards. An existing owner is never replaced, because the owner cache of the authz stage
+  // keeps entries without expiry.
+  assign_result assign(const subject_key& subject, const std::string& tenant);
+
+  // Returns up to `limit` of `tenant`'s subjects ordered by (kind, id), starting after
+  // (after_kind, after_id). `kind` selects one kind, or all of user_id, agent_id and run_id when
+  // empty. Memory ids are never listed.
+  list_result list(const std::string& tenant, const std::string& kind,
+                   const std::string& after_kind, const std::string& after_id, std::size_t limit);
+
   // Connects when needed and runs SELECT 1.
   registry_result ping();
 
@@ -64,6 +75,9 @@ class ownership_registry {
   std::string ensure_connected();
   void migrate();
   void disconnect();
+  // Runs `body(connection, result)` on a connected registry and fills in ok and error.
+  template <class Result, class Body>
+  Result run_into(const char* operation, Body body);
   template <class Body>
   registry_result run(const char* operation, Body body);
 

@@ -202,7 +202,74 @@ class store_worker {
     answer.reply(protocol::message_kind::ownership_owners, fill_owners(request, owners));
   }
 
+  void assign(const protocol::subject_assign_request& request, const transport::responder& answer) {
+    processing_scope scope(context_->metrics.store_actor());
+    depth_->fetch_sub(1);
+    std::string problem = check_assign_request(request);
+    if (!problem.empty()) {
+      answer.reply_error(problem);
+      return;
+    }
+    subject_key subject{request.kind, request.id};
+    auto started = clock_type::now();
+    assign_result result = registry_.assign(subject, request.tenant);
+    observe("assign", started, result.ok, result.error);
+    if (!result.ok) {
+      answer.reply_error("ownership registry unavailable: " + result.error);
+      return;
+    }
+    // Owners never change, so the owner read back may be cached, whichever tenant it is.
+    context_->cache.insert(subject, result.owner);
+    if (result.created) {
+      context_->logger.info("assigned a subject to a tenant", {{"request_id", request.request_id},
+                                                               {"kind", request.kind},
+                                                               {"id", request.id},
+                                                               {"tenant", request.tenant}});
+    }
+    answer.reply(protocol::message_kind::subject_assigned,
+                 protocol::subject_assign_reply{result.owner, result.created, result.claimed_at});
+  }
+
+  void list(const protocol::subject_list_request& request, const transport::responder& answer) {
+    processing_scope scope(context_->metrics.store_actor());
+    depth_->fetch_sub(1);
+    std::string problem = check_list_request(request);
+    if (!problem.empty()) {
+      answer.reply_error(problem);
+      return;
+    }
+    std::size_t limit = request.limit == 0 ? kDefaultListLimit
+                                           : std::min<std::size_t>(request.limit, kMaxListLimit);
+    auto started = clock_type::now();
+    list_result result =
+        registry_.list(request.tenant, request.kind, request.after_kind, request.after_id, limit);
+    observe("list", started, result.ok, result.error);
+    if (!result.ok) {
+      answer.reply_error("ownership registry unavailable: " + result.error);
+      return;
+    }
+    protocol::subject_list_reply reply;
+    reply.more = result.more;
+    for (owned_subject_row& row : result.rows) {
+      reply.subjects.push_back({std::move(row.kind), std::move(row.id), std::move(row.claimed_at)});
+    }
+    answer.reply(protocol::message_kind::subject_listed, reply);
+  }
+
  private:
+  // Counts one registry call that timed() does not wrap, because its result is not an owner map.
+  void observe(const char* operation, clock_type::time_point started, bool ok,
+               const std::string& error) {
+    context_->metrics.observe_database(operation, clock_type::now() - started);
+    context_->ready.store(ok);
+    if (ok)
+      return;
+    context_->metrics.count_database_error(operation);
+    context_->logger.warning_limited(std::string("registry_") + operation,
+                                     "ownership registry call failed",
+                                     {{"operation", operation}, {"error", error}});
+  }
+
   std::shared_ptr<store_context> context_;
   std::shared_ptr<std::atomic<int>> depth_;
   ownership_registry registry_;
@@ -230,6 +297,10 @@ void run_store_actor(caf::blocking_actor* self, std::shared_ptr<store_context> c
           const transport::responder& answer) { worker.resolve(request, answer); },
       [&](owners_atom, const protocol::ownership_lookup_request& request,
           const transport::responder& answer) { worker.look_up_owners(request, answer); },
+      [&](assign_atom, const protocol::subject_assign_request& request,
+          const transport::responder& answer) { worker.assign(request, answer); },
+      [&](list_atom, const protocol::subject_list_request& request,
+          const transport::responder& answer) { worker.list(request, answer); },
       [&](ping_atom) {
         worker.timed("ping", 0, [](ownership_registry& registry) { return registry.ping(); });
       },
@@ -260,6 +331,41 @@ recordable_subjects select_recordable(const protocol::ownership_record_request& 
   // other's rows in opposite orders.
   std::sort(selected.subjects.begin(), selected.subjects.end());
   return selected;
+}
+
+namespace {
+
+// Returns why a subject id or tenant cannot be stored, or "".
+std::string storable_problem(const char* field, const std::string& value) {
+  if (value.empty())
+    return std::string(field) + " is empty";
+  // PostgreSQL text cannot store NUL, and libpq would cut the value there.
+  if (value.find('\0') != std::string::npos)
+    return std::string(field) + " contains a NUL byte";
+  return "";
+}
+
+}  // namespace
+
+std::string check_assign_request(const protocol::subject_assign_request& request) {
+  std::string problem = storable_problem("subject_assign tenant", request.tenant);
+  if (problem.empty())
+    problem = storable_problem("subject_assign id", request.id);
+  if (problem.empty() && !claimable_kind(request.kind))
+    problem = "subject_assign kind must be user_id, agent_id or run_id";
+  if (problem.empty() && request.id == "*")
+    problem = "subject_assign id may not be the wildcard *";
+  return problem;
+}
+
+std::string check_list_request(const protocol::subject_list_request& request) {
+  std::string problem = storable_problem("subject_list tenant", request.tenant);
+  if (problem.empty() && !request.kind.empty() && !claimable_kind(request.kind))
+    problem = "subject_list kind must be user_id, agent_id, run_id or empty";
+  if (problem.empty() && (request.after_kind.find('\0') != std::string::npos ||
+                          request.after_id.find('\0') != std::string::npos))
+    problem = "subject_list cursor contains a NUL byte";
+  return problem;
 }
 
 std::int64_t deadline_after(std::chrono::milliseconds timeout) {
@@ -319,6 +425,17 @@ void ownership_store::look_up_owners(protocol::ownership_lookup_request request,
                                      transport::responder answer) {
   caf::actor target = acquire();
   caf::anon_send(target, owners_atom::value, std::move(request), std::move(answer));
+}
+
+void ownership_store::assign(protocol::subject_assign_request request,
+                             transport::responder answer) {
+  caf::actor target = acquire();
+  caf::anon_send(target, assign_atom::value, std::move(request), std::move(answer));
+}
+
+void ownership_store::list(protocol::subject_list_request request, transport::responder answer) {
+  caf::actor target = acquire();
+  caf::anon_send(target, list_atom::value, std::move(request), std::move(answer));
 }
 
 void ownership_store::ping_all() {

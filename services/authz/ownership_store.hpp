@@ -5,9 +5,9 @@
 // blocks. Decision actors send lookups and claims with a timeout to the
 // least busy actor, which replies with a registry_result. A request whose
 // deadline passed while it waited in the mailbox gets an error reply without
-// a database call. ownership_record, ownership_resolve and ownership_lookup
-// requests from the ingress get their reply through the stage's responder
-// directly.
+// a database call. ownership_record, ownership_resolve, ownership_lookup,
+// subject_assign and subject_list requests from the ingress get their reply through the stage's
+// responder directly.
 #pragma once
 
 #include <atomic>
@@ -42,6 +42,15 @@ struct recordable_subjects {
 };
 recordable_subjects select_recordable(const protocol::ownership_record_request& request);
 
+// Rows of one subject_list page when the request sets no limit, and at most.
+inline constexpr std::size_t kDefaultListLimit = 100;
+inline constexpr std::size_t kMaxListLimit = 1000;
+
+// Check a subject_assign or subject_list request from the ingress. Return "" when it is valid,
+// else the reason.
+std::string check_assign_request(const protocol::subject_assign_request& request);
+std::string check_list_request(const protocol::subject_list_request& request);
+
 // Deadline of a registry request in steady_clock nanoseconds, as sent in
 // lookup and claim messages.
 std::int64_t deadline_after(std::chrono::milliseconds timeout);
@@ -75,6 +84,13 @@ class ownership_store {
   // Replies with ownership_owners: the owners of `request`'s subjects, from
   // the cache where it has them and else from one registry lookup.
   void look_up_owners(protocol::ownership_lookup_request request, transport::responder answer);
+
+  // Assigns the subject of `request` to its tenant unless another tenant owns it, seeds the
+  // owner cache and replies with subject_assigned.
+  void assign(protocol::subject_assign_request request, transport::responder answer);
+
+  // Replies with subject_listed: one page of a tenant's subjects.
+  void list(protocol::subject_list_request request, transport::responder answer);
 
   // Makes every actor check (and if needed re-open) its connection.
   void ping_all();

@@ -123,6 +123,7 @@ void mem0_exchange::ask_stages() {
   authz_request_.resource = classified_.resource;
   authz_request_.subjects = std::move(classified_.subjects);
   authz_request_.time_unix_ms = received_unix_us_ / 1000;
+  authz_request_.target_tenant = classified_.admin.tenant;
   ask_authz();
 }
 
@@ -313,6 +314,10 @@ void mem0_exchange::on_audit(transport::call_result result) {
     return;
   }
   forwarded_ = true;
+  if (request::is_admin_route(classified_.route)) {
+    run_admin_route();
+    return;
+  }
   forward();
 }
 

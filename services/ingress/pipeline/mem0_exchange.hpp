@@ -8,6 +8,8 @@
 //                 -> audit_outcome with the final status (nothing waits for its ack)
 //
 // The two bracketed steps in the middle are in memory_resolution.cpp and response_scoping.cpp.
+// The admin routes on the ownership registry take the same path up to the audit, and then ask
+// the authz stage instead of Mem0 (admin_subjects.cpp).
 //
 // Every step runs on the io thread of the client connection; stage client completions are posted
 // back to it. Nothing blocks, and every step that waits on another process has a timeout.
@@ -74,6 +76,12 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   // Replaces the upstream response with a gateway error and sends it.
   void fail_response(boost::beast::http::status status, std::string error, std::string reason);
 
+  // The admin routes, answered through the authz stage instead of Mem0 (admin_subjects.cpp).
+  void run_admin_route();
+  void on_subject_assigned(transport::call_result result);
+  void on_subjects_listed(transport::call_result result);
+  void fail_admin_route(const std::string& cause);
+
   void forward();
   void on_upstream(upstream::upstream_result result);
   void record_ownership();
@@ -116,8 +124,9 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   std::string reason_;
   std::optional<http::response_type> denial_;
 
-  std::string event_id_;    // event_id of the audit_event, repeated in the audit_outcome.
-  bool forwarded_ = false;  // The allow decision was stored and Mem0 was asked.
+  std::string event_id_;  // event_id of the audit_event, repeated in the audit_outcome.
+  // The allow decision was stored and Mem0 (for an admin route, the authz stage) was asked.
+  bool forwarded_ = false;
   std::chrono::steady_clock::time_point upstream_started_{};
   int upstream_status_ = 0;          // Mem0's status; 0 when no response arrived.
   double upstream_latency_ms_ = -1;  // Negative when Mem0 was not asked.

@@ -1,5 +1,6 @@
 #include "request/classify.hpp"
 
+#include "request/admin_request.hpp"
 #include "request/body_identifiers.hpp"
 #include "request/identifier.hpp"
 #include "request/method_override.hpp"
@@ -68,9 +69,31 @@ std::string add_route_identifiers(route_id route, std::string_view memory_id,
     case route_id::reset:
     case route_id::get_config:
     case route_id::set_config:
+    case route_id::assign_subject:
+    case route_id::list_subjects:
       return {};
   }
   return {};
+}
+
+// Classifies a request of an admin route (see admin_request.hpp) once the route matched.
+classified_request& classify_admin(classified_request& result, const route_match& match,
+                                   const parsed_query& query, std::string_view body) {
+  admin_parse_result parsed = match.route == route_id::assign_subject
+                                  ? parse_assign_body(body)
+                                  : parse_list_query(match.tenant, query);
+  if (!parsed.error.empty()) {
+    result.status = request_status::invalid;
+    result.reason = std::move(parsed.error);
+    return result;
+  }
+  result.status = request_status::ok;
+  result.action = route_action(match.route, false);
+  result.admin = std::move(parsed.target);
+  result.resource = "tenant:" + result.admin.tenant;
+  if (match.route == route_id::assign_subject)
+    result.resource += "," + result.admin.kind + ":" + result.admin.id;
+  return result;
 }
 
 classified_request& reject(classified_request& result, request_status status, std::string reason) {
@@ -137,6 +160,9 @@ classified_request classify_request(const request_input& input) {
     return reject(result, request_status::unknown_route, "unknown route");
   }
   result.route = match.route;
+  if (is_admin_route(match.route)) {
+    return classify_admin(result, match, query, input.body);
+  }
 
   subject_list subjects;
   std::string error =

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "protocol/messages.hpp"
+#include "request/admin_request.hpp"
 #include "request/header_field.hpp"
 #include "request/identity.hpp"
 #include "request/routes.hpp"
@@ -58,17 +59,21 @@ struct classified_request {
   // For unknown_route: the path is a route's path and only the method is wrong, should the
   // ingress want to tell 405 from 404.
   bool known_path = false;
-  // "read", "write", "delete" or "admin" (static storage); empty unless ok.
+  // "read", "write", "delete", "admin", "subjects.assign" or "subjects.list" (static storage);
+  // empty unless ok.
   std::string_view action;
   // The percent-decoded path that Starlette routes on. Set whenever the path passed
   // normalization, even if a later check failed; empty otherwise.
   std::string path;
   // Audit summary of the target: "user_id:alice", "memory:<id>", "user_id:a,agent_id:b", or "*"
-  // for admin actions. Empty unless ok.
+  // for admin actions, "tenant:<tenant>[,<kind>:<id>]" for the admin routes. Empty unless ok.
   std::string resource;
   // Every distinct identifier the request names (wildcards as id "*"), tenant left empty.
-  // Never empty for read, write and delete; always empty for admin. Empty unless ok.
+  // Never empty for read, write and delete; always empty for admin and the admin routes. Empty
+  // unless ok.
   std::vector<protocol::subject_ref> subjects;
+  // Target of an admin route (assign_subject, list_subjects) when ok.
+  admin_target admin;
 };
 
 // Classifies a request. The checks run in this order, and the first failure decides the status
@@ -82,6 +87,7 @@ struct classified_request {
 //     DELETE /memories, {id} from the path, and the JSON body of POST /memories, POST /search
 //     and PUT /memories/{id} (see scan_body_identifiers). A POST /memories body must name a
 //     top-level id, and a search must name at least one id, as Mem0 requires.
+//     The admin routes read their body or query instead (see admin_request.hpp).
 // Query parameters other than those three, and bodies of other routes, are not inspected.
 classified_request classify_request(const request_input& input);
 

@@ -31,7 +31,7 @@ struct request_target {
 request_target split_target(std::string_view target);
 
 // Number of leading path segments whose position is kept; no route has more.
-inline constexpr std::size_t kKeptSegments = 4;
+inline constexpr std::size_t kKeptSegments = 5;
 
 struct normalized_path {
   std::string error;    // Empty on success, else the reason for a 400.

@@ -28,6 +28,10 @@ std::string_view route_name(route_id route) {
       return "GET /configure";
     case route_id::set_config:
       return "POST /configure";
+    case route_id::assign_subject:
+      return "POST /admin/v1/subjects";
+    case route_id::list_subjects:
+      return "GET /admin/v1/tenants/{tenant}/subjects";
   }
   return "unknown";
 }
@@ -53,8 +57,16 @@ std::string_view route_action(route_id route, bool names_session_id) {
     case route_id::get_config:
     case route_id::set_config:
       return kActionAdmin;
+    case route_id::assign_subject:
+      return kActionAssignSubject;
+    case route_id::list_subjects:
+      return kActionListSubjects;
   }
   return {};
+}
+
+bool is_admin_route(route_id route) {
+  return route == route_id::assign_subject || route == route_id::list_subjects;
 }
 
 namespace {
@@ -90,10 +102,30 @@ constexpr method_route kSearchRoutes[] = {{"POST", route_id::search}};
 constexpr method_route kResetRoutes[] = {{"POST", route_id::reset}};
 constexpr method_route kConfigureRoutes[] = {{"GET", route_id::get_config},
                                              {"POST", route_id::set_config}};
+constexpr method_route kAssignRoutes[] = {{"POST", route_id::assign_subject}};
+constexpr method_route kListSubjectRoutes[] = {{"GET", route_id::list_subjects}};
+
+// Matches /admin/v1/subjects and /admin/v1/tenants/{tenant}/subjects.
+route_match match_admin_route(std::string_view method, const normalized_path& path) {
+  if (path.segment(1) != "v1")
+    return {};
+  if (path.segment_count == 3 && path.segment(2) == "subjects")
+    return pick(method, kAssignRoutes);
+  if (path.segment_count == 5 && path.segment(2) == "tenants" && path.segment(4) == "subjects") {
+    route_match match = pick(method, kListSubjectRoutes);
+    if (match.route != route_id::none)
+      match.tenant = path.segment(3);
+    return match;
+  }
+  return {};
+}
 
 }  // namespace
 
 route_match match_route(std::string_view method, const normalized_path& path) {
+  if (path.segment_count >= 3 && path.segment_count <= 5 && path.segment(0) == "admin") {
+    return match_admin_route(method, path);
+  }
   if (path.segment_count == 0 || path.segment_count > 3) {
     return {};
   }

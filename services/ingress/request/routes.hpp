@@ -1,4 +1,5 @@
-// The Mem0 REST routes the gateway exposes, and the action each one performs.
+// The routes the gateway exposes (Mem0's REST routes and its own admin routes), and the action
+// each one performs.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ enum class route_id : std::uint8_t {
   reset,            // POST /reset
   get_config,       // GET /configure
   set_config,       // POST /configure
+  assign_subject,   // POST /admin/v1/subjects (the gateway's own, see admin_request.hpp)
+  list_subjects,    // GET /admin/v1/tenants/{tenant}/subjects (the gateway's own)
 };
 
 // Returns a stable label for logs and metrics, e.g. "GET /memories/{id}"; "unknown" for none.
@@ -31,6 +34,11 @@ inline constexpr std::string_view kActionRead = "read";
 inline constexpr std::string_view kActionWrite = "write";
 inline constexpr std::string_view kActionDelete = "delete";
 inline constexpr std::string_view kActionAdmin = "admin";
+inline constexpr std::string_view kActionAssignSubject = "subjects.assign";
+inline constexpr std::string_view kActionListSubjects = "subjects.list";
+
+// Returns whether the gateway serves the route itself, through the authz stage, instead of Mem0.
+bool is_admin_route(route_id route);
 
 // Returns the action of a route. `names_session_id` matters only for GET and DELETE /memories,
 // which act on one scope when the query names a user_id, agent_id or run_id and on the whole
@@ -40,6 +48,7 @@ std::string_view route_action(route_id route, bool names_session_id);
 struct route_match {
   route_id route = route_id::none;
   std::string_view memory_id;  // The {id} segment, pointing into the normalized path.
+  std::string_view tenant;     // The {tenant} segment of list_subjects, likewise.
   bool known_path = false;     // The path is a route's path, but the method is not its method.
 };
 

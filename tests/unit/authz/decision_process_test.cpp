@@ -503,5 +503,41 @@ TEST(DecisionProcess, CrossTenantFlagCopiedFromPolicy) {
   EXPECT_FALSE(plain.reply.reply.cross_tenant);
 }
 
+TEST(DecisionProcess, TargetTenantIsResourceTenant) {
+  fake_registry registry;
+  registry.rows[{"user_id", "alice"}] = "tenant-b";
+  authz_request request;
+  request.request_id = "r1";
+  request.tenant = "tenant-a";
+  request.roles = {"admin"};
+  request.action = "subjects.assign";
+  request.resource = "tenant:tenant-b,user_id:alice";
+  request.target_tenant = "tenant-b";
+  run_result run = run_process(request, registry);
+  EXPECT_EQ(registry.lookups, 0);
+  EXPECT_EQ(registry.claims, 0);
+  ASSERT_EQ(run.policy_inputs.size(), 1u);
+  EXPECT_EQ(run.policy_inputs[0]["resource_tenant"], "tenant-b");
+  EXPECT_TRUE(run.policy_inputs[0]["subjects"].empty());
+  EXPECT_FALSE(run.reply.reply.allowed);
+  EXPECT_EQ(run.reply.reply.resource_tenant, "tenant-b");
+}
+
+TEST(DecisionProcess, TargetTenantOwnTenantAllowed) {
+  fake_registry registry;
+  authz_request request;
+  request.request_id = "r2";
+  request.tenant = "tenant-a";
+  request.roles = {"admin"};
+  request.action = "subjects.list";
+  request.resource = "tenant:tenant-a";
+  request.target_tenant = "tenant-a";
+  run_result run = run_process(request, registry);
+  EXPECT_EQ(registry.lookups, 0);
+  EXPECT_EQ(registry.claims, 0);
+  EXPECT_TRUE(run.reply.reply.allowed);
+  EXPECT_EQ(run.reply.outcome, "allow");
+}
+
 }  // namespace
 }  // namespace memgov::authz

@@ -203,5 +203,64 @@ TEST_F(OwnershipRegistryTest, ConcurrentClaimsHaveOneWinner) {
   }
 }
 
+TEST_F(OwnershipRegistryTest, AssignRecordsOwnerOnce) {
+  ownership_registry registry = make_registry();
+  subject_key subject = user("assigned");
+  assign_result first = registry.assign(subject, "tenant-a");
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.owner, "tenant-a");
+  EXPECT_EQ(first.claimed_at.size(), 27u) << first.claimed_at;  // 2026-12-04T18:20:00.123456Z
+  EXPECT_EQ(first.claimed_at.back(), 'Z');
+
+  assign_result again = registry.assign(subject, "tenant-a");
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.owner, "tenant-a");
+  EXPECT_EQ(again.claimed_at, first.claimed_at);
+
+  assign_result other = registry.assign(subject, "tenant-b");
+  ASSERT_TRUE(other.ok) << other.error;
+  EXPECT_FALSE(other.created);
+  EXPECT_EQ(other.owner, "tenant-a");
+}
+
+TEST_F(OwnershipRegistryTest, ListPagesByKindAndId) {
+  ownership_registry registry = make_registry();
+  std::string tenant = run_tag() + "-lister";
+  const std::vector<subject_key> subjects = {{"agent_id", run_tag() + "-a1"},
+                                             {"run_id", run_tag() + "-r1"},
+                                             {"user_id", run_tag() + "-u1"},
+                                             {"user_id", run_tag() + "-u2"}};
+  for (const subject_key& subject : subjects)
+    ASSERT_TRUE(registry.assign(subject, tenant).ok);
+  ASSERT_TRUE(registry.record({{"memory_id", run_tag() + "-m1"}}, tenant).ok);
+
+  list_result all = registry.list(tenant, "", "", "", 10);
+  ASSERT_TRUE(all.ok) << all.error;
+  EXPECT_FALSE(all.more);
+  ASSERT_EQ(all.rows.size(), subjects.size());  // The memory id is not listed.
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    EXPECT_EQ(all.rows[i].kind, subjects[i].kind) << i;
+    EXPECT_EQ(all.rows[i].id, subjects[i].id) << i;
+  }
+
+  list_result users = registry.list(tenant, "user_id", "", "", 10);
+  ASSERT_TRUE(users.ok) << users.error;
+  ASSERT_EQ(users.rows.size(), 2u);
+  EXPECT_EQ(users.rows[0].id, subjects[2].id);
+
+  list_result first = registry.list(tenant, "", "", "", 2);
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_TRUE(first.more);
+  ASSERT_EQ(first.rows.size(), 2u);
+  list_result second = registry.list(tenant, "", first.rows[1].kind, first.rows[1].id, 2);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.more);
+  ASSERT_EQ(second.rows.size(), 2u);
+  EXPECT_EQ(second.rows[0].id, subjects[2].id);
+  EXPECT_EQ(second.rows[1].id, subjects[3].id);
+}
+
 }  // namespace
 }  // namespace memgov::authz

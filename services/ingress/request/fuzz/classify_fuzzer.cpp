@@ -65,6 +65,15 @@ void check_classification(const classified_request& c) {
   require(c.route != route_id::none);
   require(!c.resource.empty() && is_valid_utf8(c.resource));
   check_subjects(c.subjects);
+  if (is_admin_route(c.route)) {
+    // The admin routes name their target in c.admin, never in c.subjects.
+    require(c.subjects.empty());
+    require(tenant_name_problem(c.admin.tenant).empty());
+    if (c.route == route_id::assign_subject) {
+      require(identifier_problem(c.admin.id) == nullptr && c.admin.id != "*");
+    }
+    return;
+  }
   require((c.action == kActionAdmin) == c.subjects.empty());
 }
 

@@ -59,7 +59,7 @@ TEST(NormalizePath, DecodesOnceAndSplitsSegments) {
        {"memories", "caf\xc3\xa9", "history"}},
       {"/memories/...", "/memories/...", {"memories", "..."}},
       {"/memories/a%3Fb", "/memories/a?b", {"memories", "a?b"}},
-      {"/a/b/c/d/e", "/a/b/c/d/e", {"a", "b", "c", "d"}},
+      {"/a/b/c/d/e/f", "/a/b/c/d/e/f", {"a", "b", "c", "d", "e"}},
   };
   for (const auto& c : cases) {
     const normalized_path path = normalize_path(c.raw);
@@ -71,7 +71,7 @@ TEST(NormalizePath, DecodesOnceAndSplitsSegments) {
       EXPECT_EQ(path.segment(i), c.segments[i]) << "path: " << c.raw << " segment " << i;
     }
   }
-  EXPECT_EQ(normalize_path("/a/b/c/d/e").segment_count, 5u);
+  EXPECT_EQ(normalize_path("/a/b/c/d/e/f").segment_count, 6u);
 }
 
 TEST(NormalizePath, RejectsAmbiguousPaths) {
