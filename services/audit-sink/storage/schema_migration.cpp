@@ -208,10 +208,10 @@ $fn$;
 // roles it grants EXECUTE to (see docs/audit.md) may call it. The retention function is
 // revoked too, so that a denied call fails on the privilege rather than inside DROP TABLE.
 //
-// mem0_audit_request shows one row per request with its final status. The event row of an
-// allowed request is written before Mem0 responds, so its status_code is NULL, and the
-// outcome row written afterwards carries the status and latency. The view joins the two on
-// their shared unique key, which lets PostgreSQL join partition by partition.
+// mem0_audit_request shows one row per audit event with its request's final status. The
+// event row of an allowed request is written before Mem0 responds, so its status_code is
+// NULL, and the outcome row written afterwards carries the status and latency. The view joins the
+// two on their shared unique key, which lets PostgreSQL join partition by partition.
 constexpr const char* kVersion2 = R"sql(
 REVOKE EXECUTE ON FUNCTION memgov_audit_ensure_partitions(date) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION memgov_audit_drop_partitions(date) FROM PUBLIC;
