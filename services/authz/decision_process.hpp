@@ -25,8 +25,10 @@
 
 namespace memgov::authz {
 
-// Subjects a request may name, at most; more are denied without a lookup.
-inline constexpr std::size_t kMaxSubjects = 64;
+// Subjects a request may name, at most; more are denied without a lookup. It equals the
+// ingress's limit (services/ingress/request/subjects.hpp), which rejects more with a 400, so a
+// request the ingress accepted is never denied here for its size.
+inline constexpr std::size_t kMaxSubjects = 256;
 
 // Owners as given to the policy, computed from the registry's result.
 struct ownership_view {

@@ -306,6 +306,8 @@ void mem0_exchange::on_audit(transport::call_result result) {
                                        {"error", cause}});
     decision_ = "error";
     reason_ = context_.shared->audit->peer_stage() + " unavailable: " + cause;
+    upstream_error_ = "not forwarded: " + reason_;
+    audit_unacknowledged_ = true;
     http::response_type response =
         http::error_response(beast_http::status::service_unavailable, "audit_unavailable", reason_,
                              request_id_, client_version_, client_keep_alive_);
@@ -447,7 +449,7 @@ void mem0_exchange::finish(http::response_type response) {
        view(request_.method_string()), path, decision_, reason_, status, elapsed_ms});
   finish_handler done = std::move(finish_);
   done(std::move(response));
-  if (forwarded_)
+  if (forwarded_ || audit_unacknowledged_)
     send_outcome(status, elapsed_ms);
 }
 

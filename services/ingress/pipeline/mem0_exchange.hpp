@@ -127,10 +127,13 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   std::string event_id_;  // event_id of the audit_event, repeated in the audit_outcome.
   // The allow decision was stored and Mem0 (for an admin route, the authz stage) was asked.
   bool forwarded_ = false;
+  // The allowed request's event was not acknowledged and the client got 503. Its event may
+  // still reach a slow sink later, so an outcome with the 503 follows it.
+  bool audit_unacknowledged_ = false;
   std::chrono::steady_clock::time_point upstream_started_{};
   int upstream_status_ = 0;          // Mem0's status; 0 when no response arrived.
   double upstream_latency_ms_ = -1;  // Negative when Mem0 was not asked.
-  std::string upstream_error_;       // Cause of a failed Mem0 exchange; empty on success.
+  std::string upstream_error_;  // Why Mem0 gave no response: a failed exchange or not forwarded.
   http::response_type upstream_response_;
   std::vector<std::string> new_memory_ids_;
 };
