@@ -48,7 +48,7 @@ def redis_pongs(port: int) -> bool:
 
 
 def ready_record(log_text: str) -> Optional[dict]:
-    """Return the first JSON log line with "msg": "ready", or None before a stage prints it."""
+    """Parse the first JSON log line with "msg": "ready", or return None if there is none."""
     for line in log_text.splitlines():
         line = line.strip()
         if not line.startswith("{"):
