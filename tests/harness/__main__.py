@@ -9,8 +9,9 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Optional
 
-from . import paths
+from . import paths, probes
 from .errors import HarnessError
 from .mesh import Mesh, MeshOptions
 from .opa import OpaServer
@@ -106,6 +107,29 @@ def run_backends(args: argparse.Namespace) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def stage_metrics_lines(mesh: Mesh) -> str:
+    """List the metrics address each stage process logged in its ready line."""
+    lines = []
+    for stage in STAGE_KINDS:
+        for process in mesh.processes(stage):
+            record = probes.ready_record(process.log_text()) or {}
+            address = record.get("metrics")
+            where = f"http://{address}" if address else "(not in its ready line)"
+            lines.append(f"  {process.name:<13} {where}\n")
+    return "".join(lines)
+
+
+def database_lines(database_url: Optional[str]) -> str:
+    if database_url is None:
+        return ""
+    return (
+        f"  database  {database_url}\n"
+        f"  psql      psql '{database_url}'\n"
+        f"  reports   DATABASE_URL='{database_url}' \\\n"
+        f"              build/bin/memgovctl report access --month YYYY-MM\n"
+    )
+
+
 def print_banner(mesh: Mesh) -> None:
     gateway = mesh.gateway_url
     print(
@@ -113,8 +137,11 @@ def print_banner(mesh: Mesh) -> None:
         f"  gateway   {gateway}\n"
         f"  mem0      {mesh.mem0_url}\n"
         f"  opa       {mesh.opa_url}\n"
-        f"  database  {mesh.database_url}\n"
-        f"  logs      {mesh.log_dir}\n"
+        f"{database_lines(mesh.database_url)}"
+        f"  logs      {mesh.log_dir} (removed on Ctrl-C)\n"
+        f"\n"
+        f"Stage metrics, each with /metrics, /health and /ready:\n"
+        f"{stage_metrics_lines(mesh)}"
         f"\n"
         f"Try:\n"
         f"  curl -s -X POST {gateway}/memories \\\n"

@@ -47,8 +47,8 @@ def redis_pongs(port: int) -> bool:
         return False
 
 
-def has_ready_line(log_text: str) -> bool:
-    """Tell whether a JSON log line has "msg": "ready", the line every memgov stage prints."""
+def ready_record(log_text: str) -> Optional[dict]:
+    """Parse the first JSON log line with "msg": "ready", or return None if there is none."""
     for line in log_text.splitlines():
         line = line.strip()
         if not line.startswith("{"):
@@ -58,5 +58,10 @@ def has_ready_line(log_text: str) -> bool:
         except ValueError:
             continue
         if isinstance(record, dict) and record.get("msg") == "ready":
-            return True
-    return False
+            return record
+    return None
+
+
+def has_ready_line(log_text: str) -> bool:
+    """Tell whether a JSON log line has "msg": "ready", the line every memgov stage prints."""
+    return ready_record(log_text) is not None
