@@ -91,6 +91,13 @@ const operator_rule* find_operator(std::string_view name) {
 // "[json.exception...] " prefix and the "; last read: '...'" tail, which quotes raw input.
 std::string describe_parse_error(const char* what) {
   std::string_view text(what);
+  // nlohmann::json starts each message with its exception id, e.g. "[json.exception.
+  // out_of_range.406] ", which means nothing to the client.
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find("] ");
+    if (close != std::string_view::npos)
+      text.remove_prefix(close + 2);
+  }
   const std::size_t colon = text.find(": ");
   if (colon != std::string_view::npos) {
     text.remove_prefix(colon + 2);

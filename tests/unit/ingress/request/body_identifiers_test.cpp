@@ -139,7 +139,13 @@ TEST(ScanBody, RejectsInvalidJson) {
     EXPECT_EQ(error.rfind("request body is not valid JSON: ", 0), 0u)
         << c.label << " gave: " << error;
     EXPECT_EQ(error.find("last read"), std::string::npos) << c.label << " quotes input: " << error;
+    EXPECT_EQ(error.find("json.exception"), std::string::npos) << c.label << " gave: " << error;
   }
+}
+
+TEST(ScanBody, NumberOverflowReasonHasNoLibraryId) {
+  const std::string error = scan(R"({"user_id":"a","x":1e999})", body_schema::add_memories).error;
+  EXPECT_EQ(error, "request body is not valid JSON: number overflow parsing '1e999'");
 }
 
 TEST(ScanBody, BoundsNestingDepth) {
