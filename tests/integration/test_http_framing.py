@@ -145,3 +145,22 @@ def test_broken_framing_rejected(mesh, stored_memory, name):
     after = _mem0_records_of(mesh, OWNER)
     assert after == before
     assert stored_memory in {record[0] for record in after}
+
+
+def _list_head(extra_headers: int) -> bytes:
+    identity = [f"{name}: {value}" for name, value in WRITER.headers().items()]
+    padding = [f"X-Pad-{number:05d}: {'v' * 3}" for number in range(extra_headers)]
+    lines = [f"GET /memories?user_id={OWNER} HTTP/1.1", "Host: memgov", *identity, *padding]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+# Each padding header line is 18 bytes with its line end; the gateway's default limit is 16 KiB.
+@pytest.mark.parametrize("extra_headers, status", [(700, 200), (950, 431), (1100, 431)])
+def test_header_block_limit_exact(mesh, stored_memory, extra_headers, status):
+    data = _list_head(extra_headers)
+    response = raw_http.exchange(mesh.gateway_url, data, close_wait=10.0)
+
+    assert len(data) < 16384 if status == 200 else len(data) > 16384
+    assert response.status == status, response.body
+    if status == 431:
+        assert response.json()["error"] == "header_too_large"
