@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -88,13 +89,32 @@ def start_mesh(request, postgres_cluster):
         _stop_mesh(mesh, request.session)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "own_mesh: the module's tests get a default mesh of their own instead of the shared one,"
+        " so that their audit rows stay out of other modules' counts",
+    )
+
+
 @pytest.fixture(scope="session")
-def mesh(start_mesh) -> Mesh:
+def shared_mesh(start_mesh) -> Mesh:
     """A mesh with every stage and default settings, shared by the tests that change nothing."""
     return start_mesh()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def mesh(request, start_mesh, stop_mesh) -> Iterator[Mesh]:
+    """The shared mesh, or a mesh of the module's own when the module is marked own_mesh."""
+    if request.node.get_closest_marker("own_mesh") is None:
+        yield request.getfixturevalue("shared_mesh")
+        return
+    own = start_mesh()
+    yield own
+    stop_mesh(own)
+
+
+@pytest.fixture(scope="module")
 def gateway(mesh) -> Gateway:
     return Gateway(mesh.gateway_url)
 

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.harness.gateway import Gateway, Identity
+from tests.harness.gateway import Identity
 
 ACME_ADMIN = Identity("admin-acme", "admin", "acme-corp")
 ACME_READER = Identity("agent-acme-2", "agent-reader", "acme-corp")
@@ -26,17 +26,7 @@ AUDIT_ROW = (
 OUTCOME_ROW = "SELECT status_code FROM mem0_audit_outcome WHERE request_id = %s"
 
 
-@pytest.fixture(scope="module")
-def mesh(start_mesh, stop_mesh):
-    """A mesh of this module's own, so that its audit rows stay out of other modules' counts."""
-    own = start_mesh()
-    yield own
-    stop_mesh(own)
-
-
-@pytest.fixture(scope="module")
-def gateway(mesh) -> Gateway:
-    return Gateway(mesh.gateway_url)
+pytestmark = pytest.mark.own_mesh
 
 
 def _new_user(prefix: str) -> str:

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.harness.gateway import Gateway, Identity
+from tests.harness.gateway import Identity
 
 ACME_WRITER = Identity("agent-acme-1", "agent-writer", "acme-corp")
 GLOBEX_READER = Identity("agent-globex-2", "agent-reader", "globex-inc")
@@ -22,17 +22,7 @@ OUT_OF_SCOPE = "outside the scope of tenant globex-inc"
 TEXT = "Acme's quarterly numbers are confidential."
 
 
-@pytest.fixture(scope="module")
-def mesh(start_mesh, stop_mesh):
-    """A mesh of this module's own, so that its audit rows stay out of other modules' counts."""
-    own = start_mesh()
-    yield own
-    stop_mesh(own)
-
-
-@pytest.fixture(scope="module")
-def gateway(mesh) -> Gateway:
-    return Gateway(mesh.gateway_url)
+pytestmark = pytest.mark.own_mesh
 
 
 @pytest.fixture(scope="module")

@@ -25,17 +25,7 @@ FOREIGN = "resource belongs to acme-corp, requester is globex-inc"
 AUDIT_ROW = "SELECT decision, reason, status_code FROM mem0_audit_log WHERE request_id = %s"
 
 
-@pytest.fixture(scope="module")
-def mesh(start_mesh, stop_mesh):
-    """A mesh of this module's own, so that its audit rows stay out of other modules' counts."""
-    own = start_mesh()
-    yield own
-    stop_mesh(own)
-
-
-@pytest.fixture(scope="module")
-def gateway(mesh) -> Gateway:
-    return Gateway(mesh.gateway_url)
+pytestmark = pytest.mark.own_mesh
 
 
 def _write_directly(mesh, user_id: str, text: str) -> str:
