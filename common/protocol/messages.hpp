@@ -122,9 +122,10 @@ struct authz_reply {
   // True when the denial comes from a failed dependency (OPA or the ownership
   // registry) rather than from the policy, so the ingress answers 503.
   bool dependency_failed = false;
-  // Memory ids of the request that the registry has no owner for. When it is not empty the
-  // request was not evaluated (allowed is false): the ingress reads these memories from Mem0,
-  // sends an ownership_resolve for each and asks again with memory_ids_resolved set.
+  // Memory ids of the request that the registry has no owner for. When it is not empty, the
+  // request was not evaluated and allowed is false. The ingress then reads these memories from
+  // Mem0, sends an ownership_resolve for each, and sends the request again with
+  // memory_ids_resolved set.
   std::vector<std::string> unknown_memory_ids;
   // True when the policy exempts the caller from tenant isolation (cross_tenant in the decision
   // document), which also exempts the caller's responses from scoping.
@@ -159,7 +160,7 @@ struct ownership_resolve_request {
 
 struct ownership_resolve_reply {
   std::string owner;   // Tenant that owns the memory id now; "" when none could be recorded.
-  std::string reason;  // Why owner is empty, e.g. "subject user_id:bob has no owning tenant".
+  std::string reason;  // Cause of an empty owner, e.g. "subject user_id:bob has no owning tenant".
   MSGPACK_DEFINE_ARRAY(owner, reason);
 };
 

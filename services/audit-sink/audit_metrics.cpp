@@ -23,6 +23,12 @@ prometheus::Gauge& gauge(prometheus::Registry& registry, const std::string& name
   return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
 }
 
+prometheus::Histogram& histogram(prometheus::Registry& registry, const std::string& name,
+                                 const std::string& help,
+                                 const prometheus::Histogram::BucketBoundaries& buckets) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add({}, buckets);
+}
+
 }  // namespace
 
 audit_metrics::audit_metrics(prometheus::Registry& registry)
@@ -47,25 +53,17 @@ audit_metrics::audit_metrics(prometheus::Registry& registry)
                                       "Failed PostgreSQL operations, by operation")),
       log_errors_(counter_family(registry, "memgov_audit_log_errors_total",
                                  "Failed write-ahead log operations, by operation")),
-      batch_size_(prometheus::BuildHistogram()
-                      .Name("memgov_audit_batch_size")
-                      .Help("Audit records written per PostgreSQL transaction")
-                      .Register(registry)
-                      .Add({}, size_buckets())),
+      batch_size_(histogram(registry, "memgov_audit_batch_size",
+                            "Audit records written per PostgreSQL transaction", size_buckets())),
       batch_seconds_(prometheus::BuildHistogram()
                          .Name("memgov_audit_pg_batch_seconds")
                          .Help("Time to write and commit one batch in PostgreSQL, by write path")
                          .Register(registry)),
-      sync_seconds_(prometheus::BuildHistogram()
-                        .Name("memgov_audit_log_sync_seconds")
-                        .Help("Time to write one group of records to the log and fdatasync it")
-                        .Register(registry)
-                        .Add({}, seconds_buckets())),
-      group_size_(prometheus::BuildHistogram()
-                      .Name("memgov_audit_log_group_size")
-                      .Help("Audit records made durable by one fdatasync")
-                      .Register(registry)
-                      .Add({}, size_buckets())),
+      sync_seconds_(histogram(registry, "memgov_audit_log_sync_seconds",
+                              "Time to write one group of records to the log and fdatasync it",
+                              seconds_buckets())),
+      group_size_(histogram(registry, "memgov_audit_log_group_size",
+                            "Audit records made durable by one fdatasync", size_buckets())),
       backlog_events_(gauge(registry, "memgov_audit_log_backlog_events",
                             "Audit records in the log not yet committed to PostgreSQL")),
       backlog_bytes_(gauge(registry, "memgov_audit_log_backlog_bytes",

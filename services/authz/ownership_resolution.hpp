@@ -23,7 +23,7 @@ struct checked_subjects {
 };
 
 // Checks an ownership_resolve request: a memory id and 1 to 3 session subjects (user_id,
-// agent_id, run_id), none empty, "*" or containing NUL. The result holds the session subjects.
+// agent_id, run_id), none empty, "*" or containing NUL. The result contains the session subjects.
 checked_subjects check_resolve_request(const protocol::ownership_resolve_request& request);
 
 // Checks an ownership_lookup request: at most kMaxLookupSubjects subjects of the four kinds,
@@ -31,8 +31,8 @@ checked_subjects check_resolve_request(const protocol::ownership_resolve_request
 checked_subjects check_lookup_request(const protocol::ownership_lookup_request& request);
 
 // Chooses the tenant to record `memory_id` for from the owners of its record's session
-// `subjects`: the one tenant that owns every subject. The reply's owner is empty, and its reason
-// says why, when a subject has no owner or two tenants own them.
+// `subjects`: the one tenant that owns every subject. When a subject has no owner or two tenants
+// own them, the reply's owner is empty and its reason gives the cause.
 //
 // Every subject must be owned, not just one: a memory of user alice (tenant A) and agent bot
 // (nobody) would otherwise go to A, and the tenant that later claims bot could not reach it.

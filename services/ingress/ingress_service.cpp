@@ -52,7 +52,7 @@ void wait_for_stages(std::initializer_list<transport::stage_client*> clients,
 }
 
 // The checks of /ready on the metrics port, the same as those of the gateway's own /ready: each
-// stage needs a replica that answered a ping within the last three ping intervals.
+// stage needs a replica that replied to a ping within the last three ping intervals.
 std::vector<metrics::readiness_check> readiness_checks(
     std::initializer_list<const transport::stage_client*> clients) {
   std::vector<metrics::readiness_check> checks;

@@ -60,7 +60,7 @@ struct ingress_settings {
   // accepting connections. Default 5000 ms.
   std::chrono::milliseconds shutdown_grace{5000};
   // Forwards a read (action "read") whose audit event the sink did not acknowledge, instead of
-  // answering 503. Such a read has no audit row. Default false: every forwarded request is
+  // returning 503. Such a read has no audit row. Default false: every forwarded request is
   // audited first.
   bool audit_fail_open_reads = false;
   // Whether every governed request gets an info line "request completed" from the "access"

@@ -177,8 +177,8 @@ def test_platform_admin_assigns_any_tenant(mesh, gateway):
     assert _owner(mesh, "user_id", user) == "globex-inc"
     read = gateway.request("GET", f"/memories/{memory_id}", GLOBEX_READER)
     assert read.status_code == 200, read.text
-    refused = gateway.request("GET", f"/memories/{memory_id}", ACME_READER)
-    assert refused.status_code == 403, refused.text
+    rejected = gateway.request("GET", f"/memories/{memory_id}", ACME_READER)
+    assert rejected.status_code == 403, rejected.text
 
 
 def test_list_subjects(mesh, gateway):

@@ -1,4 +1,4 @@
-"""With ingress.audit_fail_open_reads on, reads go on while no audit sink answers; writes do not.
+"""With ingress.audit_fail_open_reads on, reads go on while no audit sink replies, but writes do not.
 
 The default (off) is covered by test_stage_failure.py: there every request gets 503 once the
 sink is gone.

@@ -1,4 +1,4 @@
-"""A sink that stalls past the stage timeout: the client gets 503, and the audit trail says so.
+"""A sink that stalls past the stage timeout: the client gets 503, and the audit trail records it.
 
 The ingress answers 503 when the event of an allowed request is not acknowledged in time, and
 forwards nothing. A stalled sink may still store that event once it runs again. Its row then
@@ -31,13 +31,13 @@ def test_stalled_sink_records_503(start_mesh, stop_mesh):
         request_id = f"stall-{uuid.uuid4()}"
         sink.send_signal(signal.SIGSTOP)
         try:
-            refused = gateway.add_memory(
+            rejected = gateway.add_memory(
                 WRITER, "stan", "Stan moved the tapes offsite", headers={"X-Request-Id": request_id}
             )
         finally:
             sink.send_signal(signal.SIGCONT)
-        assert refused.status_code == 503, refused.text
-        assert refused.json()["error"] == "audit_unavailable"
+        assert rejected.status_code == 503, rejected.text
+        assert rejected.json()["error"] == "audit_unavailable"
 
         rows = mesh.wait_for_rows(
             REQUEST_QUERY, (request_id,), accept=lambda rows: rows and rows[0][1] is not None

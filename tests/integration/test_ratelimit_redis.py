@@ -181,7 +181,7 @@ def redis_mesh(start_mesh, stop_mesh):
             },
             "ingress": {"MEMGOV_INGRESS_STAGE_TIMEOUT_MS": "3000"},
             # OPA evaluates the whole burst at once before the decision cache fills. Past its
-            # 200 ms default the authz stage fails closed and the ingress answers 503.
+            # 200 ms default the authz stage fails closed and the ingress returns 503.
             "authz": {"MEMGOV_AUTHZ_OPA_TIMEOUT_MS": "2000"},
         },
     )

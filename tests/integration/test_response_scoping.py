@@ -2,7 +2,7 @@
 result is removed before the client sees it, and the removal is audited.
 
 A fault-injecting proxy sits between the gateway and the real local Mem0 and appends records to
-the results of GET /memories and POST /search while a test asks it to.
+the results of GET /memories and POST /search while a test has it enabled.
 """
 
 import uuid
@@ -71,7 +71,7 @@ def _direct(upstream: LocalMem0Server, method: str, path: str, **kwargs) -> requ
 
 @pytest.fixture(scope="module")
 def records(gateway, upstream):
-    """Memories of acme's alice and globex's charlie, and of a user nobody owns."""
+    """Memories of acme's alice and globex's charlie, and of a user with no owner."""
     for identity, user, text in [
         (ACME_WRITER, "alice", "Alice prefers green tea."),
         (GLOBEX_WRITER, "charlie", "Charlie keeps the Globex launch codes."),

@@ -76,7 +76,7 @@ class mem0_exchange : public std::enable_shared_from_this<mem0_exchange> {
   // Replaces the upstream response with a gateway error and sends it.
   void fail_response(boost::beast::http::status status, std::string error, std::string reason);
 
-  // The admin routes, answered through the authz stage instead of Mem0 (admin_subjects.cpp).
+  // The admin routes, served through the authz stage instead of Mem0 (admin_subjects.cpp).
   void run_admin_route();
   void on_subject_assigned(transport::call_result result);
   void on_subjects_listed(transport::call_result result);

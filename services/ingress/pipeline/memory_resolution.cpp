@@ -13,8 +13,8 @@
 //
 // A memory that cannot be resolved (not found, no user_id, agent_id or run_id, or subjects
 // without one common owner) stays unowned, and the policy decides: it denies every role but a
-// cross-tenant one. The reason of the denial says why resolution failed. A failing Mem0 or authz
-// stage is a 503.
+// cross-tenant one. The reason of the denial gives the cause of the failed resolution. A failing
+// Mem0 or authz stage is a 503.
 //
 // NOTE: a failed resolution is not remembered, so every request for such an id reads Mem0 again.
 // A short-lived negative cache in the ingress would bound that load if it ever matters.

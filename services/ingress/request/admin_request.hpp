@@ -1,4 +1,4 @@
-// The gateway's admin routes on the ownership registry, which the ingress answers through the
+// The gateway's admin routes on the ownership registry, which the ingress serves through the
 // authz stage instead of forwarding them to Mem0:
 //
 //   POST /admin/v1/subjects                  {"tenant": ..., "kind": ..., "id": ...}
@@ -17,7 +17,7 @@ namespace memgov::ingress::request {
 inline constexpr std::uint32_t kDefaultSubjectPage = 100;
 inline constexpr std::uint32_t kMaxSubjectPage = 1000;
 
-// What an admin request acts on.
+// The target of an admin request.
 struct admin_target {
   std::string tenant;  // Tenant that receives the subject (assign) or whose subjects are listed.
   std::string kind;    // Assign: the subject's kind. List: the kind filter, or "" for all.
@@ -40,8 +40,8 @@ std::string tenant_name_problem(std::string_view name);
 
 // Parses the body of POST /admin/v1/subjects: one JSON object with exactly the string members
 // "tenant", "kind" (user_id, agent_id or run_id) and "id" (see identifier_problem; not "*").
-// Rejected as well: malformed JSON or invalid UTF-8, a repeated key, an unknown key, and a member
-// that is not a string.
+// It also rejects malformed JSON, invalid UTF-8, a repeated or unknown key, and a member that is
+// not a string.
 admin_parse_result parse_assign_body(std::string_view body);
 
 // Parses the query of GET /admin/v1/tenants/{tenant}/subjects. Accepted parameters: kind

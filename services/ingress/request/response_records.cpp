@@ -7,8 +7,8 @@ namespace memgov::ingress::request {
 namespace {
 
 // Reads the memory id and session ids of one record. An id that is not a non-empty string
-// without NUL names nothing the registry could own, so it is left out; scoping then decides on
-// what remains.
+// without NUL names nothing the registry could own, so it is left out. Scoping then decides on
+// the ids that remain.
 response_record read_record(const nlohmann::ordered_json& entry) {
   response_record record;
   if (!entry.is_object()) {

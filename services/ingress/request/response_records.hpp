@@ -23,8 +23,8 @@ struct response_record {
 class record_list {
  public:
   // Parses {"results": [record, ...]} (Mem0 2.x, list and search) or a bare list of records
-  // (servers before 1.0). Sets error() when the body is not one of those shapes; an entry of
-  // results that is not an object is a record with no memory id and no subjects.
+  // (servers before 1.0). Sets error() when the body is not one of those shapes. An entry of
+  // results that is not an object becomes a record with no memory id and no subjects.
   explicit record_list(std::string_view body);
 
   const std::string& error() const { return error_; }

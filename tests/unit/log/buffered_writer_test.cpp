@@ -44,7 +44,7 @@ TEST(BufferedWriter, DropsLinesPastTheBufferLimit) {
   ::signal(SIGPIPE, SIG_IGN);
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  // A pipe nobody reads fills up, so the writer thread blocks and the buffer stays full.
+  // A pipe with no reader fills up, so the writer thread blocks and the buffer stays full.
   ASSERT_GE(::fcntl(fds[1], F_SETPIPE_SZ, 4096), 0);
   std::string line(1000, 'x');
   line += '\n';

@@ -69,7 +69,7 @@ struct stage_script {
   protocol::authz_reply authz_reply{true, "", "", "rev-7", false};
   protocol::audit_ack audit_ack{true, ""};
   bool ratelimit_silent = false;  // Never reply, so the call times out.
-  // Sent as unknown_memory_ids until an authz_request says memory_ids_resolved.
+  // Sent as unknown_memory_ids until an authz_request sets memory_ids_resolved.
   std::vector<std::string> unknown_memory_ids;
   std::vector<protocol::ownership_resolve_request> resolve_requests;
   protocol::ownership_resolve_reply resolve_reply{"acme", ""};
