@@ -2,6 +2,7 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <hiredis/hiredis.h>
@@ -27,6 +28,39 @@ std::string reply_text(const redisReply& reply) {
     return std::string(reply.str, reply.len);
   }
   return "reply of type " + std::to_string(reply.type);
+}
+
+// Stores the outcomes of calls [begin, end) from the reply of the script run that decided
+// them: one element per call, or an error for the whole run.
+void read_run_reply(const redisReply& reply, std::vector<script_outcome>& outcomes,
+                    std::size_t begin, std::size_t end) {
+  std::size_t count = end - begin;
+  std::string run_error;
+  if (reply.type == REDIS_REPLY_ERROR) {
+    run_error = reply_text(reply);
+  } else if (reply.type != REDIS_REPLY_ARRAY || reply.elements != count) {
+    run_error = "unexpected reply to the rate limit script (type " + std::to_string(reply.type) +
+                ", " + std::to_string(reply.elements) + " elements; expected " +
+                std::to_string(count) + ")";
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    script_outcome& outcome = outcomes[begin + i];
+    std::optional<script_reply> parsed;
+    if (run_error.empty() && reply.element[i] == nullptr) {
+      outcome.error = "unexpected reply to the rate limit script: element " +
+                      std::to_string(i + 1) + " is missing";
+    } else if (run_error.empty()) {
+      parsed = parse_script_reply(*reply.element[i], outcome.error);
+    } else {
+      outcome.error = run_error;
+    }
+    if (parsed) {
+      outcome.status = script_status::ok;
+      outcome.reply = *parsed;
+    } else {
+      outcome.status = script_status::server_error;
+    }
+  }
 }
 
 }  // namespace
@@ -189,69 +223,81 @@ reply_ptr redis_link::command(std::initializer_list<std::string_view> args, redi
   return read_reply(error);
 }
 
-void redis_link::append_check(const script_call& call) {
-  const char* argv[7];
-  std::size_t lengths[7];
-  std::string limit = std::to_string(call.limit);
-  const std::string_view parts[7] = {"EVALSHA", script_sha_,  "1",        call.key,
-                                     limit,     window_text_, call.member};
-  for (int i = 0; i < 7; ++i) {
-    argv[i] = parts[i].data();
-    lengths[i] = parts[i].size();
+void redis_link::append_checks(const std::vector<script_call>& calls, std::size_t begin,
+                               std::size_t end) {
+  std::size_t count = end - begin;
+  limit_texts_.resize(count);
+  argv_.clear();
+  lengths_.clear();
+  auto add = [this](std::string_view part) {
+    argv_.push_back(part.data());
+    lengths_.push_back(part.size());
+  };
+  std::string key_count = std::to_string(count);
+  add("EVALSHA");
+  add(script_sha_);
+  add(key_count);
+  for (std::size_t i = begin; i < end; ++i) {
+    add(calls[i].key);
   }
-  redisAppendCommandArgv(context_, 7, argv, lengths);
+  add(window_text_);
+  for (std::size_t i = begin; i < end; ++i) {
+    limit_texts_[i - begin] = std::to_string(calls[i].limit);
+    add(limit_texts_[i - begin]);
+    add(calls[i].member);
+  }
+  redisAppendCommandArgv(context_, static_cast<int>(argv_.size()), argv_.data(), lengths_.data());
 }
 
 std::optional<redis_error> redis_link::run_checks(const std::vector<script_call>& calls,
                                                   std::vector<script_outcome>& outcomes) {
   outcomes.assign(calls.size(), script_outcome{});
-  std::vector<std::size_t> pending(calls.size());
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    pending[i] = i;
+  // Runs as the index of their first call; run r covers [r, min(r + per_run, size)).
+  const std::size_t per_run = checks_per_script_;
+  std::vector<std::size_t> pending;
+  for (std::size_t begin = 0; begin < calls.size(); begin += per_run) {
+    pending.push_back(begin);
   }
+  auto run_end = [&](std::size_t begin) { return std::min(begin + per_run, calls.size()); };
+  auto fail_runs = [&](const std::vector<std::size_t>& runs, std::size_t from,
+                       const std::string& message) {
+    for (std::size_t n = from; n < runs.size(); ++n) {
+      for (std::size_t i = runs[n]; i < run_end(runs[n]); ++i) {
+        outcomes[i].error = message;
+      }
+    }
+  };
 
-  // The second round only resends the calls that met NOSCRIPT in the first.
+  // The second round only resends the runs that met NOSCRIPT in the first.
   for (int round = 0; round < 2 && !pending.empty(); ++round) {
     if (context_ == nullptr) {
       redis_error error = take_error("sending the rate limit script");
-      for (std::size_t index : pending) {
-        outcomes[index].error = error.message;
-      }
+      fail_runs(pending, 0, error.message);
       return error;
     }
-    for (std::size_t index : pending) {
-      append_check(calls[index]);
+    for (std::size_t begin : pending) {
+      append_checks(calls, begin, run_end(begin));
     }
     std::vector<std::size_t> lost_script;
     for (std::size_t n = 0; n < pending.size(); ++n) {
-      std::size_t index = pending[n];
+      std::size_t begin = pending[n];
+      std::size_t end = run_end(begin);
       redis_error error;
       reply_ptr reply = read_reply(error);
       if (!reply) {
-        for (std::size_t rest = n; rest < pending.size(); ++rest) {
-          outcomes[pending[rest]].error = error.message;
-        }
+        fail_runs(pending, n, error.message);
         return error;
       }
-      script_outcome& outcome = outcomes[index];
       if (round == 0 && is_error_reply(*reply, "NOSCRIPT")) {
-        lost_script.push_back(index);
+        lost_script.push_back(begin);
         continue;
       }
-      std::optional<script_reply> parsed = parse_script_reply(*reply, outcome.error);
-      if (parsed) {
-        outcome.status = script_status::ok;
-        outcome.reply = *parsed;
-      } else {
-        outcome.status = script_status::server_error;
-      }
+      read_run_reply(*reply, outcomes, begin, end);
     }
     if (!lost_script.empty()) {
       ++script_reloads_;
       if (std::optional<redis_error> error = load_script()) {
-        for (std::size_t index : lost_script) {
-          outcomes[index].error = error->message;
-        }
+        fail_runs(lost_script, 0, error->message);
         return error;
       }
     }

@@ -53,6 +53,10 @@ struct script_outcome {
   std::string error;
 };
 
+// Requests per script run unless set_checks_per_script() sets another number. A run of 64
+// checks keeps Redis busy for about 0.7 ms (an estimate from the benchmark's 95,000 checks/s).
+inline constexpr std::size_t kDefaultChecksPerScript = 64;
+
 class redis_link {
  public:
   // `window` is passed to every script call.
@@ -68,11 +72,12 @@ class redis_link {
   void close();
   bool is_open() const { return context_ != nullptr; }
 
-  // Runs the script once per call, all calls in one pipeline: every command is written
-  // before the first reply is read. `outcomes[i]` is the outcome of `calls[i]`. When Redis
-  // has lost the script (NOSCRIPT, e.g. after SCRIPT FLUSH or a restart), it is loaded again
-  // and the affected calls are sent once more. Returns the failure that closed the link, if
-  // any. Calls whose reply was not read then are not_answered, but Redis may have run them.
+  // Decides every call, in order: one script run per checks_per_script() calls, all runs in
+  // one pipeline (every command is written before the first reply is read). `outcomes[i]` is
+  // the outcome of `calls[i]`. When Redis has lost the script (NOSCRIPT, e.g. after SCRIPT
+  // FLUSH or a restart), it is loaded again and the affected runs are sent once more. Returns
+  // the failure that closed the link, if any. Calls whose reply was not read then are
+  // not_answered, but Redis may have run them.
   std::optional<redis_error> run_checks(const std::vector<script_call>& calls,
                                         std::vector<script_outcome>& outcomes);
 
@@ -86,13 +91,19 @@ class redis_link {
   void append(const std::vector<std::string_view>& args);
   reply_ptr read_reply(redis_error& error);
 
+  // Requests decided by one script run, >= 1. More spread the cost of a call over more
+  // requests; fewer keep each run, during which Redis serves no other client, shorter.
+  void set_checks_per_script(std::size_t checks) { checks_per_script_ = checks == 0 ? 1 : checks; }
+  std::size_t checks_per_script() const { return checks_per_script_; }
+
   const std::string& script_sha() const { return script_sha_; }
   // NOSCRIPT replies that made the link load the script again, since construction.
   std::uint64_t script_reloads() const { return script_reloads_; }
   const redis_endpoint& endpoint() const { return endpoint_; }
 
  private:
-  void append_check(const script_call& call);
+  // Appends one EVALSHA deciding calls [begin, end).
+  void append_checks(const std::vector<script_call>& calls, std::size_t begin, std::size_t end);
   redis_error take_error(const char* during);
   std::optional<redis_error> load_script();
 
@@ -102,6 +113,11 @@ class redis_link {
   redisContext* context_ = nullptr;
   std::string script_sha_;
   std::uint64_t script_reloads_ = 0;
+  std::size_t checks_per_script_ = kDefaultChecksPerScript;
+  // Argument buffers of append_checks, kept to avoid allocating per batch.
+  std::vector<std::string> limit_texts_;
+  std::vector<const char*> argv_;
+  std::vector<std::size_t> lengths_;
 };
 
 }  // namespace memgov::ratelimit

@@ -11,31 +11,41 @@ constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 
 // Keep in step with the contract in redis_script.hpp.
 constexpr std::string_view kCheckScript = R"lua(
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local window = tonumber(ARGV[1])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local count = redis.call('ZCARD', key)
-local allowed = 0
-local blocking = -1
-local oldest = -1
-if count < limit then
-  redis.call('ZADD', key, now, ARGV[3])
-  redis.call('PEXPIRE', key, math.ceil(window / 1000))
-  count = count + 1
-  allowed = 1
-  oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
-else
-  blocking = tonumber(redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')[2])
-  if count == limit then
-    oldest = blocking
+local expiry = math.ceil(window / 1000)
+local replies = {}
+for i, key in ipairs(KEYS) do
+  local trimmed = redis.pcall('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if type(trimmed) == 'table' and trimmed.err then
+    replies[i] = trimmed
   else
-    oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+    local limit = tonumber(ARGV[2 * i])
+    local count = redis.call('ZCARD', key)
+    local allowed = 0
+    local blocking = -1
+    local oldest = now
+    if count < limit then
+      redis.call('ZADD', key, now, ARGV[2 * i + 1])
+      redis.call('PEXPIRE', key, expiry)
+      if count > 0 then
+        oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+      end
+      count = count + 1
+      allowed = 1
+    else
+      blocking = tonumber(redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')[2])
+      if count == limit then
+        oldest = blocking
+      else
+        oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+      end
+    end
+    replies[i] = {allowed, count, now, oldest, blocking}
   end
 end
-return {allowed, count, now, oldest, blocking}
+return replies
 )lua";
 
 // Rounds a positive number of microseconds up to whole seconds; 0 for <= 0.

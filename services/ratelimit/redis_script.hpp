@@ -1,17 +1,23 @@
 // The server-side check-and-record script of the Redis backend and the meaning of its reply.
 //
-// One EVALSHA decides one request atomically: Redis runs the whole script before any other
-// command, so two replicas can never both admit the last free slot of a key. The script
-// reads Redis's own clock (TIME), so replicas on hosts with skewed clocks still agree. Redis
-// 5 and later replicate the script's writes rather than the script, which TIME requires;
-// Redis 7 does nothing else.
+// One EVALSHA decides a batch of requests, each atomically: Redis runs the whole script
+// before any other command, so two replicas can never both admit the last free slot of a key.
+// Deciding many requests per call spreads the cost of the call and of the clock reading over
+// the batch. Per request, the script runs only the sorted-set commands. The script reads
+// Redis's own clock (TIME) once per call, so replicas on hosts with skewed clocks still agree,
+// and requests decided in one call share that time. Redis 5 and later replicate the script's
+// writes rather than the script, which TIME requires; Redis 7 does nothing else.
 //
-// KEYS[1]  sorted set of one tenant/actor pair: one member per admitted request, scored by
-//          its admission time in microseconds of the Redis clock.
-// ARGV[1]  limit, requests admitted per window, >= 1.
-// ARGV[2]  window in microseconds, >= 1.
-// ARGV[3]  member to add when admitted; unique per request (see member_source).
-// Returns an array of five integers:
+// KEYS[i]      sorted set of one tenant/actor pair: one member per admitted request, scored by
+//              its admission time in microseconds of the Redis clock. A key may appear more
+//              than once; its requests are decided in KEYS order.
+// ARGV[1]      window in microseconds, >= 1.
+// ARGV[2i]     limit of request i, requests admitted per window, >= 1.
+// ARGV[2i+1]   member to add when request i is admitted; unique per request (see
+//              member_source).
+// Returns an array with one element per key. The element is an error reply when Redis
+// rejected a command on that key (WRONGTYPE, for instance), and then nothing changed for it.
+// Otherwise it is an array of five integers:
 //   1  1 when admitted (and recorded), 0 when denied
 //   2  requests counted in the window, this one included when admitted
 //   3  now: the Redis clock at the decision, in microseconds
@@ -20,6 +26,10 @@
 //      (count - limit + 1)-th oldest); -1 when admitted
 // A request counts while now - score < window; the script removes members with
 // score <= now - window. Each admission sets the key to expire one window later.
+//
+// NOTE: all keys of one call must live on one Redis server; Redis Cluster, which requires the
+// keys of a script to share a hash slot, is not supported. Hash-tagging keys by tenant and
+// grouping a batch by slot would remove this.
 //
 // A sorted set stays ordered by score whatever the insertion order, so a Redis clock that
 // steps back leaves the counts correct (stricter until it catches up). NOTE: the expiry is
@@ -50,8 +60,8 @@ struct script_reply {
   std::int64_t blocking_us = -1;
 };
 
-// Reads a reply of the script. Returns nullopt and sets `error` when the reply has another
-// shape (an error reply included).
+// Reads one element of the script's reply: the decision of one request. Returns nullopt and
+// sets `error` when the element has another shape (an error reply included).
 std::optional<script_reply> parse_script_reply(const redisReply& reply, std::string& error);
 
 // Converts a script reply to a decision: remaining, and reset / Retry-After in whole seconds

@@ -241,8 +241,16 @@ std::vector<measurement> measure_redis(const bench_options& options) {
   };
   results.push_back(measure_rounds("redis EVALSHA check script, synchronous", seconds, 1,
                                    [&] { return run_script(1); }));
+  // The same checks with one script run per check, then with the stage's checks per run.
+  const std::size_t per_run = link.checks_per_script();
+  link.set_checks_per_script(1);
   results.push_back(
-      measure_rounds("redis EVALSHA check script, pipelined x" + std::to_string(options.batch),
+      measure_rounds("redis EVALSHA, 1 check per run, pipelined x" + std::to_string(options.batch),
+                     seconds, options.batch, [&] { return run_script(options.batch); }));
+  link.set_checks_per_script(per_run);
+  results.push_back(
+      measure_rounds("redis EVALSHA, " + std::to_string(per_run) + " checks per run, pipelined x" +
+                         std::to_string(options.batch),
                      seconds, options.batch, [&] { return run_script(options.batch); }));
   return results;
 }

@@ -86,10 +86,13 @@ class RedisScriptTest : public testing::RedisTest {
     }
     script.replace(at, clock_line.size(), "local clock = {ARGV[4], ARGV[5]}");
     reply_ptr reply = command(
-        {"EVAL", script, "1", key, std::to_string(limit), std::to_string(kWindowUs),
+        {"EVAL", script, "1", key, std::to_string(kWindowUs), std::to_string(limit),
          members_.next(), std::to_string(now_us / 1'000'000), std::to_string(now_us % 1'000'000)});
-    std::string error;
-    std::optional<script_reply> parsed = reply ? parse_script_reply(*reply, error) : std::nullopt;
+    std::string error = "no reply of one element";
+    std::optional<script_reply> parsed;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+      parsed = parse_script_reply(*reply->element[0], error);
+    }
     EXPECT_TRUE(parsed) << error;
     return parsed.value_or(script_reply{});
   }
@@ -343,6 +346,62 @@ TEST_F(RedisScriptTest, WrongTypeKeyIsServerError) {
   EXPECT_EQ(outcome.status, script_status::server_error);
   EXPECT_NE(outcome.error.find("WRONGTYPE"), std::string::npos) << outcome.error;
   EXPECT_TRUE(link_->is_open());
+}
+
+TEST_F(RedisScriptTest, WrongTypeKeyFailsOnlyItsOwnCheck) {
+  command({"SET", "rl:string-in-batch", "not a sorted set"});
+  std::vector<script_call> calls = {{"rl:mixed", 2, members_.next()},
+                                    {"rl:string-in-batch", 2, members_.next()},
+                                    {"rl:mixed", 2, members_.next()},
+                                    {"rl:mixed", 2, members_.next()}};
+  std::vector<script_outcome> outcomes;
+  ASSERT_FALSE(link_->run_checks(calls, outcomes));
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_EQ(outcomes[1].status, script_status::server_error);
+  EXPECT_NE(outcomes[1].error.find("WRONGTYPE"), std::string::npos) << outcomes[1].error;
+  for (std::size_t i : {0u, 2u, 3u}) {
+    ASSERT_EQ(outcomes[i].status, script_status::ok) << i << ": " << outcomes[i].error;
+  }
+  EXPECT_TRUE(outcomes[0].reply.allowed);
+  EXPECT_TRUE(outcomes[2].reply.allowed);
+  EXPECT_FALSE(outcomes[3].reply.allowed);
+  EXPECT_EQ(integer({"ZCARD", "rl:mixed"}), 2);
+}
+
+TEST_F(RedisScriptTest, BatchSpanningSeveralRunsIsExactPerKey) {
+  link_->set_checks_per_script(3);
+  std::vector<script_call> calls;
+  for (int i = 0; i < 20; ++i) {
+    calls.push_back({i % 2 == 0 ? "rl:runs-even" : "rl:runs-odd", 4, members_.next()});
+  }
+  std::vector<script_outcome> outcomes;
+  ASSERT_FALSE(link_->run_checks(calls, outcomes));
+  ASSERT_EQ(outcomes.size(), 20u);
+  for (int i = 0; i < 20; ++i) {
+    SCOPED_TRACE("call " + std::to_string(i));
+    ASSERT_EQ(outcomes[i].status, script_status::ok) << outcomes[i].error;
+    EXPECT_EQ(outcomes[i].reply.allowed, i / 2 < 4);
+    EXPECT_EQ(outcomes[i].reply.count, std::min(i / 2 + 1, 4));
+  }
+  EXPECT_EQ(integer({"ZCARD", "rl:runs-even"}), 4);
+  EXPECT_EQ(integer({"ZCARD", "rl:runs-odd"}), 4);
+}
+
+TEST_F(RedisScriptTest, LoadsScriptAgainForEveryLostRun) {
+  link_->set_checks_per_script(2);
+  reply_ptr flushed = command({"SCRIPT", "FLUSH"});
+  ASSERT_EQ(flushed->type, REDIS_REPLY_STATUS);
+  std::vector<script_call> calls;
+  for (int i = 0; i < 5; ++i) {
+    calls.push_back({"rl:flush-runs", 10, members_.next()});
+  }
+  std::vector<script_outcome> outcomes;
+  ASSERT_FALSE(link_->run_checks(calls, outcomes));
+  EXPECT_EQ(link_->script_reloads(), 1u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(outcomes[i].status, script_status::ok) << i << ": " << outcomes[i].error;
+    EXPECT_EQ(outcomes[i].reply.count, i + 1);
+  }
 }
 
 TEST_F(RedisScriptTest, PausedServerTimesOut) {
