@@ -22,6 +22,13 @@ wakeup::~wakeup() {
 }
 
 void wakeup::notify() {
+  // The fence orders the caller's mailbox write before the flag is read. With the fence in
+  // clear(), either this call reads the cleared flag and writes, or the waiter's drain, which
+  // starts after its clear(), reads the caller's message.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (signalled_.exchange(true, std::memory_order_seq_cst)) {
+    return;  // A write since the last clear() has not been consumed: the fd is readable.
+  }
   std::uint64_t one = 1;
   // A full counter (EAGAIN) still leaves the fd readable, which is all we need.
   ssize_t ignored = ::write(fd_, &one, sizeof(one));
@@ -32,6 +39,8 @@ void wakeup::clear() {
   std::uint64_t value = 0;
   ssize_t ignored = ::read(fd_, &value, sizeof(value));
   (void)ignored;
+  signalled_.store(false, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 }  // namespace memgov::transport
