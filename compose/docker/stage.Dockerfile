@@ -15,7 +15,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libcaf-dev libzmq3-dev cppzmq-dev libboost-dev libmsgpack-cxx-dev libpqxx-dev \
+      libcaf-dev libzmq3-dev cppzmq-dev libboost-dev libmsgpack-cxx-dev libpqxx-dev libpq-dev \
       libhiredis-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libssl-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*

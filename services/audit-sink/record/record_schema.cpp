@@ -12,7 +12,7 @@ const std::vector<column_spec>& record_columns(record_kind kind) {
       {"method", column_type::text},         {"path", column_type::text},
       {"status_code", column_type::integer}, {"latency_ms", column_type::real},
       {"source_ip", column_type::text},      {"policy_revision", column_type::text},
-      {"sink_id", column_type::text},        {"sequence", column_type::integer},
+      {"sink_id", column_type::text},        {"sequence", column_type::bigint},
   };
   static const std::vector<column_spec> outcome_columns = {
       {"event_id", column_type::uuid},
@@ -25,7 +25,7 @@ const std::vector<column_spec>& record_columns(record_kind kind) {
       {"latency_ms", column_type::real},
       {"error", column_type::text},
       {"sink_id", column_type::text},
-      {"sequence", column_type::integer},
+      {"sequence", column_type::bigint},
   };
   return kind == record_kind::event ? event_columns : outcome_columns;
 }

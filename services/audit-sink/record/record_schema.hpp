@@ -24,7 +24,8 @@ enum class record_kind : std::uint8_t {
 enum class column_type {
   text,
   uuid,       // Lower-case 8-4-4-4-12 form.
-  integer,    // Decimal.
+  integer,    // Decimal, a 32-bit integer column.
+  bigint,     // Decimal, a 64-bit integer column.
   real,       // "%.17g", which PostgreSQL parses back to the same double.
   timestamp,  // Decimal microseconds since the Unix epoch; COPY gets an ISO 8601 text.
 };

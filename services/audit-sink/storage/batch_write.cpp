@@ -5,6 +5,7 @@
 
 #include "record/canonical.hpp"
 #include "record/record_format.hpp"
+#include "storage/binary_copy.hpp"
 #include "storage/partitions.hpp"
 #include "storage/pg_session.hpp"
 
@@ -288,7 +289,7 @@ void write_direct(pqxx::connection_base& connection, const std::vector<stored_re
   for (record_kind kind : kKinds) {
     if (has_kind(records, kind)) {
       std::string table = into_partitions ? copy_target(kind, records) : table_name(kind);
-      copy_kind(tx, table, kind, records, false);
+      copy_binary(tx, table, kind, records);
     }
   }
   tx.commit();
