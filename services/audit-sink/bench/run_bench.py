@@ -217,7 +217,7 @@ def copy_study(server: PostgresServer, database_url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=300000, help="events per throughput run")
+    parser.add_argument("--events", type=int, default=2000000, help="events per throughput run")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (default 3)")
     parser.add_argument("--in-flight", type=int, default=5000, help="events in flight")
     parser.add_argument("--batch-max", type=int, default=10000, help="audit.batch_max")
