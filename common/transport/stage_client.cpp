@@ -119,6 +119,7 @@ class client_core {
   std::vector<peer> peers;
   std::unordered_map<std::uint64_t, pending_call> pending;
   std::deque<deadline_entry> deadlines;
+  std::vector<peer*> candidates_;  // Scratch space of dispatch(), kept to avoid an allocation.
   std::uint64_t next_correlation = 1;
   clock_type::time_point next_resolve{};
   clock_type::time_point next_ping{};
@@ -202,7 +203,8 @@ bool client_core::dispatch(std::uint64_t correlation_id, pending_call& call,
                            const std::string& avoid) {
   auto now = clock_type::now();
   // Order candidates: live and not avoided first, then by calls in flight.
-  std::vector<peer*> candidates;
+  std::vector<peer*>& candidates = candidates_;
+  candidates.clear();
   for (auto& p : peers) {
     if (p.endpoint != avoid || peers.size() == 1)
       candidates.push_back(&p);

@@ -17,7 +17,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libcaf-dev libzmq3-dev cppzmq-dev libboost-dev libmsgpack-cxx-dev libpqxx-dev libpq-dev \
       libhiredis-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libssl-dev \
-      libgtest-dev libgmock-dev \
+      libgtest-dev libgmock-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -54,7 +54,7 @@ RUN case "${STAGE}" in \
 # and curl for the health check.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcaf-core0.17 libzmq5 libpqxx-6.4 libhiredis0.14 \
+      libcaf-core0.17 libzmq5 libpqxx-6.4 libhiredis0.14 libjemalloc2 \
       libprometheus-cpp-core1.0 libcivetweb1 libssl3 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -16,34 +17,50 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// Limits the events in flight. A sender blocked on a full window is woken once an eighth of
+// it is free again, not on every acknowledgement, so that the bench does not spend a thread
+// wake-up per event.
 class send_window {
  public:
-  explicit send_window(std::size_t limit) : limit_(limit) {}
+  explicit send_window(std::size_t limit)
+      : limit_(std::max<std::size_t>(limit, 1)), resume_at_(limit_ - limit_ / 8 - 1) {}
 
   void acquire() {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return open_ < limit_; });
+    if (open_ >= limit_) {
+      ++waiting_;
+      changed_.wait(lock, [&] { return open_ <= resume_at_; });
+      --waiting_;
+    }
     ++open_;
   }
 
   void release() {
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       --open_;
+      wake = waiting_ > 0 && (open_ == resume_at_ || open_ == 0);
     }
-    changed_.notify_all();
+    if (wake) {
+      changed_.notify_all();
+    }
   }
 
   void wait_empty() {
     std::unique_lock<std::mutex> lock(mutex_);
+    ++waiting_;
     changed_.wait(lock, [&] { return open_ == 0; });
+    --waiting_;
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::size_t limit_;
+  std::size_t resume_at_;
   std::size_t open_ = 0;
+  std::size_t waiting_ = 0;
 };
 
 void record_ack(sent_event& event, const transport::call_result& result) {
@@ -114,15 +131,16 @@ send_report send_events(caf::actor_system& system, const send_options& options) 
     slot->request_id = event.request_id;
     slot->event_id = event.event_id;
     slot->timestamp_unix_us = event.timestamp_unix_us;
-    protocol::audit_outcome outcome;
+    std::shared_ptr<protocol::audit_outcome> outcome;
     if (options.with_outcomes) {
-      outcome.event_id = event.event_id;
-      outcome.timestamp_unix_us = event.timestamp_unix_us;
-      outcome.request_id = event.request_id;
-      outcome.status_code = event.status_code;
-      outcome.upstream_status = event.status_code;
-      outcome.upstream_latency_ms = 1.0;
-      outcome.latency_ms = event.latency_ms + 1.0;
+      outcome = std::make_shared<protocol::audit_outcome>();
+      outcome->event_id = event.event_id;
+      outcome->timestamp_unix_us = event.timestamp_unix_us;
+      outcome->request_id = event.request_id;
+      outcome->status_code = event.status_code;
+      outcome->upstream_status = event.status_code;
+      outcome->upstream_latency_ms = 1.0;
+      outcome->latency_ms = event.latency_ms + 1.0;
     }
     window.acquire();
     auto sent_at = clock::now();
@@ -131,11 +149,11 @@ send_report send_events(caf::actor_system& system, const send_options& options) 
                   slot->latency_ms =
                       std::chrono::duration<double, std::milli>(clock::now() - sent_at).count();
                   record_ack(*slot, result);
-                  if (!slot->durable || !options.with_outcomes) {
+                  if (!slot->durable || !outcome) {
                     window.release();
                     return;
                   }
-                  client.call(protocol::message_kind::audit_outcome, outcome,
+                  client.call(protocol::message_kind::audit_outcome, *outcome,
                               [&](transport::call_result outcome_result) {
                                 sent_event answer;
                                 record_ack(answer, outcome_result);
