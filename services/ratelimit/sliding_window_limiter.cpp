@@ -35,6 +35,8 @@ limit_decision zero_limit_decision(std::uint32_t window_seconds) {
   limit_decision decision;
   decision.result = outcome::denied;
   decision.retry_after_seconds = std::max<std::uint32_t>(window_seconds, 1);
+  // No quota comes back, so RateLimit-Reset agrees with Retry-After rather than saying 0.
+  decision.reset_seconds = decision.retry_after_seconds;
   return decision;
 }
 

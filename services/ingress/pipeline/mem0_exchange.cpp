@@ -469,15 +469,18 @@ void mem0_exchange::send_outcome(int status, double elapsed_ms) {
   // The response is already on its way, so nothing waits for this acknowledgement. The
   // completion only counts and logs, which is quick and thread-safe, so it runs on the stage
   // client's thread and keeps no reference to this exchange.
+  // Only the outcome of a forwarded request counts as lost: the 503 sent because no sink
+  // acknowledged the event usually finds no sink for its outcome either.
   const gateway_context* shared = context_.shared;
   context_.shared->audit->call(
       message_kind::audit_outcome, pack_to_string(outcome),
-      [shared, request_id = request_id_](transport::call_result result) {
+      [shared, request_id = request_id_, forwarded = forwarded_](transport::call_result result) {
         auto ack = decode_reply<protocol::audit_ack>(result, message_kind::audit_ack);
         if (ack.reply && ack.reply->durable)
           return;
         std::string cause = ack.reply ? "outcome not stored: " + ack.reply->reason : ack.error;
-        shared->metrics->audit_outcome_failures().Increment();
+        if (forwarded)
+          shared->metrics->audit_outcome_failures().Increment();
         pipeline_logger().warning_limited("audit:outcome", "audit outcome was not stored",
                                           {{"request_id", request_id},
                                            {"peer_stage", shared->audit->peer_stage()},

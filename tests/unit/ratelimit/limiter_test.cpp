@@ -122,7 +122,7 @@ TEST(SlidingWindowLimiter, ZeroLimitDeniesWithFullWindow) {
   limit_decision got = limiter.check(kKey, 0, at_seconds(5));
   EXPECT_FALSE(got.allowed());
   EXPECT_EQ(got.remaining, 0u);
-  EXPECT_EQ(got.reset_seconds, 0u);
+  EXPECT_EQ(got.reset_seconds, 60u);
   EXPECT_EQ(got.retry_after_seconds, 60u);
   EXPECT_EQ(limiter.keys_tracked(), 0u);
 }

@@ -178,6 +178,7 @@ TEST_F(RedisBackendTest, ZeroLimitDeniesWithoutRedis) {
   limit_decision decision = check("nobody", 0);
   EXPECT_EQ(decision.result, outcome::denied);
   EXPECT_EQ(decision.retry_after_seconds, 60u);
+  EXPECT_EQ(decision.reset_seconds, 60u);
   redis_error error;
   reply_ptr size = admin_link()->command({"DBSIZE"}, error);
   ASSERT_TRUE(size) << error.message;
