@@ -6,37 +6,39 @@
 
 #include "log/logger.hpp"
 #include "transport/endpoint.hpp"
-#include "transport/wakeup.hpp"
 #include "transport/zmq_context.hpp"
 
 namespace memgov::transport {
 
-// State shared between the socket actor, the stage_server handle and every
-// responder. Only the socket actor touches `socket`.
-class server_core {
+// State shared between the loop, the stage_server handle and every
+// responder. Only the loop thread touches `socket`.
+class server_core : public poll_source {
  public:
+  explicit server_core(event_loop server_loop) : loop(std::move(server_loop)) {}
+
   server_options options;
   request_handler handler;
+  event_loop loop;
   zmq::socket_t socket{zmq_context(), zmq::socket_type::router};
-  wakeup wake;
-  caf::actor actor;
   std::atomic<bool> stopping{false};
   std::string bound_endpoint;
   int slot = 0;
   log::logger logger{"stage_server"};
+  // Set by the constructor, so that responders can hold the core.
+  std::weak_ptr<server_core> self;
 
-  void post(std::string identity, std::string frame) {
-    if (stopping.load())
-      return;
-    caf::anon_send(actor, std::move(identity), std::move(frame));
-    wake.notify();
-  }
+  // Sends a reply now on the loop thread, or posts it there from another thread.
+  void send_or_post(std::string identity, std::string frame);
+
+  void add_poll_items(std::vector<zmq::pollitem_t>& items) override;
+  void handle_poll_items(const zmq::pollitem_t* items, std::size_t count) override;
+  void on_stop() override { socket.close(); }
 };
 
 void responder::send_frame(std::string frame) const {
   if (!core_ || answered_->exchange(true))
     return;
-  core_->post(identity_, std::move(frame));
+  core_->send_or_post(identity_, std::move(frame));
 }
 
 namespace {
@@ -101,41 +103,41 @@ void drain_socket(const std::shared_ptr<server_core>& core) {
   }
 }
 
-void run_socket_actor(caf::blocking_actor* self, std::shared_ptr<server_core> core) {
-  zmq::pollitem_t items[] = {
-      {static_cast<void*>(core->socket), 0, ZMQ_POLLIN, 0},
-      {nullptr, core->wake.fd(), ZMQ_POLLIN, 0},
-  };
-  while (!core->stopping.load()) {
-    try {
-      zmq::poll(items, 2, std::chrono::milliseconds(500));
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR)
-        continue;
-      core->logger.error("poll failed; the server socket stops", {{"error", e.what()}});
-      break;
-    }
-    if (items[1].revents & ZMQ_POLLIN) {
-      core->wake.clear();
-      bool more = true;
-      while (more) {
-        self->receive([&](const std::string& identity,
-                          const std::string& frame) { send_reply(*core, identity, frame); },
-                      caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
-      }
-    }
-    if (items[0].revents & ZMQ_POLLIN) {
-      drain_socket(core);
-    }
+}  // namespace
+
+void server_core::send_or_post(std::string identity, std::string frame) {
+  if (stopping.load())
+    return;
+  if (loop.on_loop_thread()) {
+    send_reply(*this, identity, frame);
+    return;
   }
-  core->socket.close();
+  loop.post([core = self.lock(), identity = std::move(identity), frame = std::move(frame)] {
+    if (core && !core->stopping.load())
+      send_reply(*core, identity, frame);
+  });
 }
 
-}  // namespace
+void server_core::add_poll_items(std::vector<zmq::pollitem_t>& items) {
+  if (!stopping.load())
+    items.push_back({static_cast<void*>(socket), 0, ZMQ_POLLIN, 0});
+}
+
+void server_core::handle_poll_items(const zmq::pollitem_t* items, std::size_t count) {
+  if (count == 1 && (items[0].revents & ZMQ_POLLIN))
+    drain_socket(self.lock());
+}
 
 stage_server::stage_server(caf::actor_system& system, server_options options,
                            request_handler handler)
-    : core_(std::make_shared<server_core>()) {
+    : stage_server(event_loop(system, "stage_server"), std::move(options), std::move(handler)) {
+  owns_loop_ = true;
+  core_->loop.start();
+}
+
+stage_server::stage_server(event_loop loop, server_options options, request_handler handler)
+    : core_(std::make_shared<server_core>(std::move(loop))) {
+  core_->self = core_;
   core_->options = std::move(options);
   core_->handler = std::move(handler);
   core_->socket.set(zmq::sockopt::linger, 0);
@@ -158,7 +160,7 @@ stage_server::stage_server(caf::actor_system& system, server_options options,
   if (core_->bound_endpoint.empty()) {
     throw std::runtime_error("no free port to bind in " + core_->options.bind + ": " + last_error);
   }
-  core_->actor = system.spawn<caf::detached>(run_socket_actor, core_);
+  core_->loop.add(core_);
 }
 
 stage_server::~stage_server() {
@@ -174,8 +176,8 @@ int stage_server::slot() const {
 }
 
 void stage_server::stop() {
-  if (!core_->stopping.exchange(true)) {
-    core_->wake.notify();
+  if (!core_->stopping.exchange(true) && owns_loop_) {
+    core_->loop.stop();
   }
 }
 

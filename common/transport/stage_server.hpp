@@ -1,11 +1,13 @@
-// The serving side of a stage: one ZeroMQ ROUTER socket, owned by one
-// detached CAF actor that polls it.
+// The serving side of a stage: one ZeroMQ ROUTER socket, polled by an event
+// loop (one detached CAF actor) of its own or shared with other sources.
 //
 // The server binds the first free port of its configured range, so several
 // replicas on one host start with the same settings. It answers pings itself
-// and hands every other request to the handler, on the socket's thread. The
-// handler must not block: it passes the work to another actor and answers
-// later through the responder, from any thread.
+// and hands every other request to the handler, on the loop thread. The
+// handler must not block: it queues the work on a source of the same loop or
+// passes it to another actor, and replies later through the responder, from
+// any thread. A reply from the loop thread is sent at once; one from another
+// thread is posted to the loop.
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "protocol/envelope.hpp"
+#include "transport/event_loop.hpp"
 
 namespace caf {
 class actor_system;
@@ -66,9 +69,13 @@ struct server_options {
 
 class stage_server {
  public:
-  // Binds and starts polling. Throws std::runtime_error when no port of the
-  // range is free.
+  // Binds and starts polling on a loop of its own. Throws std::runtime_error
+  // when no port of the range is free.
   stage_server(caf::actor_system& system, server_options options, request_handler handler);
+
+  // Binds and adds the socket to `loop`, which must not be started yet; the
+  // caller starts and stops it.
+  stage_server(event_loop loop, server_options options, request_handler handler);
   ~stage_server();
 
   stage_server(const stage_server&) = delete;
@@ -81,11 +88,14 @@ class stage_server {
   // replica pick matching ports for its other listeners.
   int slot() const;
 
-  // Stops polling and closes the socket; requests in flight get no answer.
+  // Stops reading requests and drops replies not yet sent; requests in
+  // flight get no answer. A loop of its own stops too and closes the socket;
+  // on a shared loop the socket is closed when that loop stops.
   void stop();
 
  private:
   std::shared_ptr<server_core> core_;
+  bool owns_loop_ = false;
 };
 
 }  // namespace memgov::transport
