@@ -24,6 +24,8 @@ std::vector<std::string> restart_only_changes(const ratelimit_settings& running,
   note(running.redis_timeout != fresh.redis_timeout, "ratelimit.redis_timeout_ms");
   note(running.redis_failure_mode != fresh.redis_failure_mode, "ratelimit.redis_failure_mode");
   note(running.redis_connections != fresh.redis_connections, "ratelimit.redis_connections");
+  note(running.redis_pipeline_depth != fresh.redis_pipeline_depth,
+       "ratelimit.redis_pipeline_depth");
   note(running.redis_batch_max != fresh.redis_batch_max, "ratelimit.redis_batch_max");
   note(running.redis_queue_timeout != fresh.redis_queue_timeout,
        "ratelimit.redis_queue_timeout_ms");

@@ -17,6 +17,7 @@
 #include "redis_metrics.hpp"
 #include "runtime/actor_runtime.hpp"
 #include "runtime/signals.hpp"
+#include "transport/event_loop.hpp"
 #include "transport/stage_server.hpp"
 
 namespace memgov::ratelimit {
@@ -117,6 +118,9 @@ int run_ratelimit_stage(const config::settings_source& source) {
                            {"backend", to_string(settings.backend)}});
   log_backend_choice(logger, settings);
   runtime::actor_runtime runtime(2);
+  // One loop serves the stage socket and the Redis connections, so that a check read from
+  // the socket goes to Redis and its decision back without a thread hand-off.
+  transport::event_loop loop(runtime.system(), "ratelimit");
 
   // The memory backend is the backend itself, or the fallback of failure mode local.
   std::unique_ptr<memory_backend> memory;
@@ -130,8 +134,8 @@ int run_ratelimit_stage(const config::settings_source& source) {
   ratelimit_backend* backend = memory.get();
   if (redis_selected) {
     redis_stats = std::make_unique<redis_metrics>(metrics_server.registry());
-    redis = std::make_unique<redis_backend>(runtime.system(), make_redis_backend_options(settings),
-                                            *redis_stats, memory.get());
+    redis = std::make_unique<redis_backend>(
+        runtime.system(), loop, make_redis_backend_options(settings), *redis_stats, memory.get());
     backend = redis.get();
   }
   metrics.set_backend(to_string(settings.backend));
@@ -139,8 +143,9 @@ int run_ratelimit_stage(const config::settings_source& source) {
                                       readiness_checks(settings, memory.get(), redis.get()));
 
   transport::stage_server server(
-      runtime.system(), {"ratelimit", settings.bind, [backend] { return backend->ready(); }},
+      loop, {"ratelimit", settings.bind, [backend] { return backend->ready(); }},
       make_ratelimit_handler(limits, *backend, metrics));
+  loop.start();
   report_other_replicas(logger, settings, server.slot(), metrics);
   logger.info("ready", {{"endpoint", server.bound_endpoint()},
                         {"metrics", metrics_server.bound_address()},
@@ -158,6 +163,7 @@ int run_ratelimit_stage(const config::settings_source& source) {
   if (redis) {
     redis->stop();
   }
+  loop.stop();
   if (memory) {
     memory->stop();
   }

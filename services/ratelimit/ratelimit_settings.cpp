@@ -111,7 +111,9 @@ void load_redis_options(const config::settings_source& source, ratelimit_setting
                                  "' is not a failure mode; use closed or local");
   }
   settings.redis_connections =
-      static_cast<int>(source.get_int("ratelimit.redis_connections", 2, 1, 16));
+      static_cast<int>(source.get_int("ratelimit.redis_connections", 1, 1, 16));
+  settings.redis_pipeline_depth =
+      static_cast<std::size_t>(source.get_int("ratelimit.redis_pipeline_depth", 1, 1, 64));
   settings.redis_batch_max =
       static_cast<std::size_t>(source.get_int("ratelimit.redis_batch_max", 512, 1, 100000));
   settings.redis_queue_timeout = load_milliseconds(source, "ratelimit.redis_queue_timeout_ms", 250);

@@ -75,9 +75,15 @@ struct ratelimit_settings {
   std::chrono::milliseconds redis_timeout{50};
   // ratelimit.redis_failure_mode: "closed" or "local". Default closed.
   failure_mode redis_failure_mode = failure_mode::closed;
-  // ratelimit.redis_connections: Redis connections, each served by its own thread and used
-  // in parallel. Default 2, 1..16.
-  int redis_connections = 2;
+  // ratelimit.redis_connections: Redis connections, all driven by the stage's socket thread;
+  // a batch goes to the one with the fewest batches in flight. More than one only helps when
+  // one connection's socket buffers are the limit. Default 1, 1..16.
+  int redis_connections = 1;
+  // ratelimit.redis_pipeline_depth: batches a connection sends before the replies to the
+  // first have arrived. With 1, checks that arrive while a batch waits gather into the next
+  // one, which costs Redis less per check. A larger depth sends each round of requests at
+  // once, which helps when the round trip to Redis is long. Default 1, 1..64.
+  std::size_t redis_pipeline_depth = 1;
   // ratelimit.redis_batch_max: checks sent in one pipelined batch, at most. Default 512,
   // 1..100000.
   std::size_t redis_batch_max = 512;

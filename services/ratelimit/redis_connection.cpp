@@ -1,329 +1,378 @@
 #include "redis_connection.hpp"
 
 #include <algorithm>
-#include <random>
-#include <vector>
 
 #include <hiredis/hiredis.h>
-#include <caf/after.hpp>
 
-#include "log/logger.hpp"
-#include "redis_link.hpp"
 #include "redis_script.hpp"
 
 namespace memgov::ratelimit {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_between(clock_type::time_point from, clock_type::time_point to) {
+double seconds_between(loop_clock::time_point from, loop_clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
-std::string milliseconds_text(clock_type::duration duration) {
+std::string milliseconds_text(loop_clock::duration duration) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
 }
 
-// Exponential backoff with +-20% jitter, so replicas that lost Redis together do not all
-// reconnect in the same instant.
-class reconnect_backoff {
- public:
-  reconnect_backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
-      : initial_(initial), max_(max), delay_(initial), random_(std::random_device{}()) {}
+bool is_error_reply(const redisReply& reply, std::string_view prefix) {
+  return reply.type == REDIS_REPLY_ERROR &&
+         std::string_view(reply.str, reply.len).substr(0, prefix.size()) == prefix;
+}
 
-  void failed(clock_type::time_point now) {
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    auto wait = std::chrono::duration_cast<clock_type::duration>(delay_ * jitter(random_));
-    next_attempt_ = now + wait;
-    delay_ = std::min(delay_ * 2, max_);
+}  // namespace
+
+reconnect_backoff::reconnect_backoff(std::chrono::milliseconds initial,
+                                     std::chrono::milliseconds max)
+    : initial_(initial), max_(max), delay_(initial), random_(std::random_device{}()) {}
+
+void reconnect_backoff::failed(loop_clock::time_point now) {
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  auto wait = std::chrono::duration_cast<loop_clock::duration>(delay_ * jitter(random_));
+  next_attempt_ = now + wait;
+  delay_ = std::min(delay_ * 2, max_);
+}
+
+redis_connection::redis_connection(connection_options options)
+    : options_(std::move(options)),
+      window_text_(std::to_string(
+          std::chrono::duration_cast<std::chrono::microseconds>(options_.window).count())),
+      window_us_(std::chrono::duration_cast<std::chrono::microseconds>(options_.window).count()),
+      backoff_(options_.backoff_initial, options_.backoff_max),
+      logger_("redis_connection"),
+      index_text_(std::to_string(options_.index)) {}
+
+redis_connection::~redis_connection() {
+  close();
+}
+
+void redis_connection::close() {
+  if (pipeline_) {
+    pipeline_.reset();
+    options_.open_count->fetch_sub(1);
+    options_.metrics->connections_open.Decrement();
   }
+  in_flight_.clear();
+  batches_in_flight_ = 0;
+}
 
-  void succeeded() { delay_ = initial_; }
-
-  bool due(clock_type::time_point now) const { return now >= next_attempt_; }
-
-  clock_type::duration until_due(clock_type::time_point now) const {
-    return next_attempt_ > now ? next_attempt_ - now : clock_type::duration::zero();
+void redis_connection::send(std::vector<redis_check>& checks) {
+  if (!pipeline_ || checks.empty()) {
+    return;
   }
+  auto now = loop_clock::now();
+  options_.metrics->batch_size.Observe(static_cast<double>(checks.size()));
+  const std::size_t per_run = std::max<std::size_t>(options_.checks_per_script, 1);
+  for (std::size_t begin = 0; begin < checks.size(); begin += per_run) {
+    std::size_t end = std::min(begin + per_run, checks.size());
+    in_flight_command run;
+    run.kind = command_kind::checks;
+    run.checks.assign(std::make_move_iterator(checks.begin() + static_cast<std::ptrdiff_t>(begin)),
+                      std::make_move_iterator(checks.begin() + static_cast<std::ptrdiff_t>(end)));
+    run.ends_batch = end == checks.size();
+    run.batch_sent = now;
+    send_run(std::move(run));
+  }
+  checks.clear();
+  ++batches_in_flight_;
+}
 
- private:
-  std::chrono::milliseconds initial_;
-  std::chrono::milliseconds max_;
-  std::chrono::milliseconds delay_;
-  clock_type::time_point next_attempt_{};
-  std::mt19937 random_;
-};
+void redis_connection::send_run(in_flight_command run) {
+  std::size_t count = run.checks.size();
+  redis_pipeline& out = *pipeline_;
+  out.begin_command(3 + count + 1 + 2 * count);
+  out.argument("EVALSHA");
+  out.argument(script_sha_);
+  out.argument(static_cast<std::uint64_t>(count));
+  for (const redis_check& check : run.checks) {
+    out.argument(options_.key_prefix, check.rate_key);
+  }
+  out.argument(window_text_);
+  for (const redis_check& check : run.checks) {
+    out.argument(static_cast<std::uint64_t>(check.limit));
+    out.argument(options_.members->next());
+  }
+  run.sent = loop_clock::now();
+  run.sequence = next_sequence_++;
+  last_activity_ = run.sent;
+  in_flight_.push_back(std::move(run));
+}
 
-class connection_loop {
- public:
-  explicit connection_loop(connection_options options)
-      : options_(std::move(options)),
-        link_(options_.endpoint, options_.timeout,
-              std::chrono::duration_cast<std::chrono::microseconds>(options_.window)),
-        window_us_(std::chrono::duration_cast<std::chrono::microseconds>(options_.window).count()),
-        backoff_(options_.backoff_initial, options_.backoff_max),
-        logger_("redis_connection"),
-        index_text_(std::to_string(options_.index)) {}
+void redis_connection::send_simple(command_kind kind,
+                                   std::initializer_list<std::string_view> arguments) {
+  pipeline_->begin_command(arguments.size());
+  for (std::string_view argument : arguments) {
+    pipeline_->argument(argument);
+  }
+  in_flight_command command;
+  command.kind = kind;
+  command.sent = loop_clock::now();
+  command.sequence = next_sequence_++;
+  last_activity_ = command.sent;
+  if (kind == command_kind::script_load) {
+    last_script_load_ = command.sequence;
+  }
+  in_flight_.push_back(std::move(command));
+}
 
-  void run(caf::blocking_actor* self) {
-    try_connect();
-    std::vector<redis_check> batch;
-    batch.reserve(options_.batch_max);
-    bool running = true;
-    while (running) {
-      batch.clear();
-      sample_key_count();
-      auto take = [&](redis_check& check) {
-        options_.metrics->connection_actor.mailbox_depth.Decrement();
-        batch.push_back(std::move(check));
-      };
-      auto stop = [&](redis_stop_atom) { running = false; };
-      if (link_.is_open()) {
-        bool idle = false;
-        self->receive(
-            take, stop, caf::after(options_.health_interval) >> [&] { idle = true; });
-        if (idle) {
-          check_health();
-          continue;
-        }
-      } else {
-        // Wake up for the next reconnect attempt even when no check arrives.
-        auto wait = std::chrono::duration_cast<std::chrono::microseconds>(
-            backoff_.until_due(clock_type::now()));
-        self->receive(
-            take, stop, caf::after(wait) >> [] {});
-      }
-      // Takes what is already in the mailbox without waiting. One receive_while builds the
-      // behavior once per batch instead of once per check. The saving was within the noise of
-      // the ratelimit benchmark on a loaded 2-vCPU machine.
-      bool more = true;
-      self->receive_while([&] { return running && more && batch.size() < options_.batch_max; })(
-          take, stop, caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
-      if (!running) {
-        break;
-      }
-      if (!link_.is_open() && backoff_.due(clock_type::now())) {
-        try_connect();
-      }
-      if (!batch.empty()) {
-        process(batch);
-      }
+void redis_connection::flush() {
+  if (!pipeline_ || !pipeline_->wants_write()) {
+    return;
+  }
+  if (std::optional<redis_error> error = pipeline_->write()) {
+    lost_link(*error);
+  }
+}
+
+void redis_connection::add_poll_item(std::vector<zmq::pollitem_t>& items) const {
+  if (!pipeline_) {
+    return;
+  }
+  short events = ZMQ_POLLIN;
+  if (pipeline_->wants_write()) {
+    events |= ZMQ_POLLOUT;
+  }
+  items.push_back({nullptr, pipeline_->fd(), events, 0});
+}
+
+void redis_connection::handle_poll_item(const zmq::pollitem_t& item) {
+  if (!pipeline_ || item.fd != pipeline_->fd()) {
+    return;
+  }
+  if (item.revents & ZMQ_POLLOUT) {
+    flush();
+  }
+  if (pipeline_ && (item.revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+    auto started = loop_clock::now();
+    std::optional<redis_error> error =
+        pipeline_->read([this](reply_ptr reply) { handle_reply(std::move(reply)); });
+    options_.metrics->connection_actor.processing_seconds.Observe(
+        seconds_between(started, loop_clock::now()));
+    if (!error && deferred_error_) {
+      error = std::move(deferred_error_);
     }
-    close_link();
-  }
-
- private:
-  void try_connect() {
-    auto started = clock_type::now();
-    ++attempts_;
-    std::optional<redis_error> error = link_.connect();
+    deferred_error_.reset();
     if (error) {
-      options_.metrics->count_error(error->cause);
-      last_error_ = error->message;
-      backoff_.failed(clock_type::now());
-      if (attempts_ == 1) {
-        logger_.error("connecting to Redis failed; retrying with backoff",
-                      {{"connection", index_text_},
-                       {"redis", options_.endpoint.redacted()},
-                       {"cause", error->cause},
-                       {"error", error->message}});
+      lost_link(*error);
+    }
+  }
+}
+
+void redis_connection::handle_reply(reply_ptr reply) {
+  if (deferred_error_) {
+    return;  // The connection closes after this read; its commands fail then.
+  }
+  if (in_flight_.empty()) {
+    deferred_error_ = redis_error{"protocol", "Redis sent a reply to no command"};
+    return;
+  }
+  in_flight_command command = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  last_activity_ = loop_clock::now();
+  if (command.kind == command_kind::checks) {
+    handle_run_reply(command, *reply);
+  } else {
+    handle_status_reply(command, *reply);
+  }
+}
+
+void redis_connection::handle_run_reply(in_flight_command& run, const redisReply& reply) {
+  auto answered = loop_clock::now();
+  if (run.ends_batch && !run.resent) {
+    --batches_in_flight_;
+    options_.metrics->batch_seconds.Observe(seconds_between(run.batch_sent, answered));
+  }
+  if (is_error_reply(reply, "NOSCRIPT") && !run.resent) {
+    // Redis lost the script (SCRIPT FLUSH, a restart behind a proxy). It did not run, so
+    // the run goes again after a SCRIPT LOAD sent after it.
+    options_.metrics->script_reloads.Increment();
+    logger_.warning_limited("noscript:" + index_text_,
+                            "Redis had lost the rate limit script (NOSCRIPT); loading it again",
+                            {{"connection", index_text_}});
+    if (last_script_load_ < run.sequence) {
+      send_simple(command_kind::script_load, {"SCRIPT", "LOAD", check_script()});
+    }
+    run.resent = true;
+    run.ends_batch = false;
+    send_run(std::move(run));
+    return;
+  }
+
+  std::size_t count = run.checks.size();
+  outcomes_.assign(count, script_outcome{});
+  read_run_reply(reply, outcomes_.data(), count);
+  options_.metrics->connection_actor.messages.Increment(static_cast<double>(count));
+  for (std::size_t i = 0; i < count; ++i) {
+    redis_check& check = run.checks[i];
+    script_outcome& outcome = outcomes_[i];
+    if (outcome.status == script_status::ok) {
+      options_.metrics->check_seconds.Observe(seconds_between(check.enqueued, answered));
+      check.done(to_decision(outcome.reply, check.limit, window_us_));
+      continue;
+    }
+    if (outcome.error.compare(0, 8, "READONLY") == 0 && !deferred_error_) {
+      // A replica that was promoted away from: connect again, to whatever the URL's host
+      // name resolves to now.
+      deferred_error_ =
+          redis_error{"server", "Redis is read-only (READONLY); the URL no longer names a primary"};
+    }
+    logger_.warning_limited("server:" + index_text_,
+                            "Redis answered the rate limit script with an error",
+                            {{"connection", index_text_}, {"error", outcome.error}});
+    fail(std::move(check), "server",
+         "Redis answered the rate limit script with an error: " + outcome.error);
+  }
+}
+
+void redis_connection::handle_status_reply(const in_flight_command& command,
+                                           const redisReply& reply) {
+  switch (command.kind) {
+    case command_kind::dbsize:
+      if (reply.type == REDIS_REPLY_INTEGER) {
+        options_.metrics->database_keys.Set(static_cast<double>(reply.integer));
       } else {
-        logger_.warning_limited("connect:" + index_text_, "reconnecting to Redis failed",
-                                {{"connection", index_text_},
-                                 {"redis", options_.endpoint.redacted()},
-                                 {"attempts", std::to_string(attempts_)},
-                                 {"cause", error->cause},
-                                 {"error", error->message}});
+        logger_.warning_limited(
+            "dbsize:" + index_text_,
+            "DBSIZE did not return an integer; "
+            "memgov_ratelimit_redis_database_keys keeps its last value",
+            {{"connection", index_text_}, {"reply_type", std::to_string(reply.type)}});
       }
-      return;
+      break;
+    case command_kind::script_load:
+      if (reply.type == REDIS_REPLY_STRING) {
+        script_sha_.assign(reply.str, reply.len);
+      } else {
+        options_.metrics->count_error("script_load");
+        logger_.error(
+            "SCRIPT LOAD of the rate limit script failed; the checks resent after "
+            "NOSCRIPT fail",
+            {{"connection", index_text_},
+             {"reply_type", std::to_string(reply.type)},
+             {"error", reply.type == REDIS_REPLY_ERROR ? std::string(reply.str, reply.len)
+                                                       : std::string()}});
+      }
+      break;
+    case command_kind::ping:
+    case command_kind::checks:
+      break;
+  }
+}
+
+loop_clock::time_point redis_connection::run_timers(loop_clock::time_point now) {
+  if (pipeline_ && !in_flight_.empty()) {
+    auto deadline = in_flight_.front().sent + options_.timeout;
+    if (now >= deadline) {
+      lost_link({"timeout", "no reply within " + std::to_string(options_.timeout.count()) +
+                                " ms (ratelimit.redis_timeout_ms)"});
     }
-    backoff_.succeeded();
-    options_.status->open.store(true);
-    options_.metrics->connections_open.Increment();
-    if (ever_connected_) {
-      options_.metrics->reconnects.Increment();
-      logger_.info("reconnected to Redis", {{"connection", index_text_},
-                                            {"redis", options_.endpoint.redacted()},
-                                            {"attempts", std::to_string(attempts_)},
-                                            {"down_ms", milliseconds_text(started - down_since_)}});
-    } else {
-      logger_.info("connected to Redis", {{"connection", index_text_},
-                                          {"redis", options_.endpoint.redacted()},
-                                          {"script_sha", link_.script_sha()}});
+  }
+  if (!pipeline_) {
+    if (!connecting_ && now >= backoff_.next_attempt()) {
+      connecting_ = true;
+      ++attempts_;
+      options_.request_connect();
     }
-    ever_connected_ = true;
-    attempts_ = 0;
+    return connecting_ ? loop_clock::time_point::max() : backoff_.next_attempt();
   }
 
-  // Notices a lost connection while no check arrives, so that ready() turns false and the
-  // reconnection starts before the next request.
-  void check_health() {
-    redis_error error;
-    if (!link_.command({"PING"}, error)) {
-      lost_link(error);
-    }
-  }
-
-  // Sets memgov_ratelimit_redis_database_keys from DBSIZE (O(1) in Redis) once per health
-  // interval. Only connection 0 samples, so a replica sends one DBSIZE per interval.
-  void sample_key_count() {
-    auto now = clock_type::now();
-    if (options_.index != 0 || !link_.is_open() || now < next_key_sample_) {
-      return;
-    }
+  if (options_.index == 0 && now >= next_key_sample_) {
     next_key_sample_ = now + options_.health_interval;
-    redis_error error;
-    reply_ptr reply = link_.command({"DBSIZE"}, error);
-    if (!reply) {
-      lost_link(error);
-      return;
-    }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-      logger_.warning_limited(
-          "dbsize:" + index_text_,
-          "DBSIZE did not return an integer; "
-          "memgov_ratelimit_redis_database_keys keeps its last value",
-          {{"connection", index_text_}, {"reply_type", std::to_string(reply->type)}});
-      return;
-    }
-    options_.metrics->database_keys.Set(static_cast<double>(reply->integer));
+    send_simple(command_kind::dbsize, {"DBSIZE"});
   }
-
-  void close_link() {
-    if (options_.status->open.exchange(false)) {
-      options_.metrics->connections_open.Decrement();
-    }
-    link_.close();
+  if (in_flight_.empty() && now - last_activity_ >= options_.health_interval) {
+    // Notices a lost connection while no check arrives, so that ready() turns false and
+    // the reconnection starts before the next request.
+    send_simple(command_kind::ping, {"PING"});
   }
+  flush();
+  if (!pipeline_) {
+    return backoff_.next_attempt();
+  }
+  loop_clock::time_point next = last_activity_ + options_.health_interval;
+  if (options_.index == 0) {
+    next = std::min(next, next_key_sample_);
+  }
+  if (!in_flight_.empty()) {
+    next = std::min(next, in_flight_.front().sent + options_.timeout);
+  }
+  return next;
+}
 
-  // Records a failure that closed the link; the next attempt follows the backoff.
-  void lost_link(const redis_error& error) {
-    close_link();
+void redis_connection::connected(const std::shared_ptr<connect_result>& result) {
+  connecting_ = false;
+  auto now = loop_clock::now();
+  if (result->error) {
+    const redis_error& error = *result->error;
     options_.metrics->count_error(error.cause);
     last_error_ = error.message;
-    down_since_ = clock_type::now();
-    backoff_.failed(down_since_);
-    attempts_ = 0;
-    logger_.warning("lost the connection to Redis; reconnecting with backoff",
+    backoff_.failed(now);
+    if (attempts_ == 1) {
+      logger_.error("connecting to Redis failed; retrying with backoff",
                     {{"connection", index_text_},
                      {"redis", options_.endpoint.redacted()},
                      {"cause", error.cause},
                      {"error", error.message}});
+    } else {
+      logger_.warning_limited("connect:" + index_text_, "reconnecting to Redis failed",
+                              {{"connection", index_text_},
+                               {"redis", options_.endpoint.redacted()},
+                               {"attempts", std::to_string(attempts_)},
+                               {"cause", error.cause},
+                               {"error", error.message}});
+    }
+    return;
   }
 
-  void fail(redis_check&& check, const std::string& cause, const std::string& error) {
-    options_.metrics->count_error(cause);
-    options_.on_failure(std::move(check), cause, error);
+  pipeline_ = std::make_unique<redis_pipeline>(result->socket.release());
+  script_sha_ = result->script_sha;
+  last_script_load_ = 0;
+  last_activity_ = now;
+  backoff_.succeeded();
+  options_.open_count->fetch_add(1);
+  options_.metrics->connections_open.Increment();
+
+  if (ever_connected_) {
+    options_.metrics->reconnects.Increment();
+    logger_.info("reconnected to Redis", {{"connection", index_text_},
+                                          {"redis", options_.endpoint.redacted()},
+                                          {"attempts", std::to_string(attempts_)},
+                                          {"down_ms", milliseconds_text(now - down_since_)}});
+  } else {
+    logger_.info("connected to Redis", {{"connection", index_text_},
+                                        {"redis", options_.endpoint.redacted()},
+                                        {"script_sha", script_sha_}});
   }
+  ever_connected_ = true;
+  attempts_ = 0;
+}
 
-  // Fails the checks that waited too long and returns the others.
-  std::vector<redis_check> drop_stale(std::vector<redis_check>& batch) {
-    auto now = clock_type::now();
-    std::vector<redis_check> live;
-    live.reserve(batch.size());
-    for (redis_check& check : batch) {
-      auto waited = now - check.enqueued;
-      if (waited > options_.queue_timeout) {
-        fail(std::move(check), "queue_timeout",
-             "the check waited " + milliseconds_text(waited) +
-                 " ms for a Redis connection, longer than ratelimit.redis_queue_timeout_ms (" +
-                 std::to_string(options_.queue_timeout.count()) + ")");
-      } else {
-        live.push_back(std::move(check));
-      }
+void redis_connection::lost_link(const redis_error& error) {
+  std::deque<in_flight_command> waiting = std::move(in_flight_);
+  close();
+  options_.metrics->count_error(error.cause);
+  last_error_ = error.message;
+  down_since_ = loop_clock::now();
+  backoff_.failed(down_since_);
+  attempts_ = 0;
+  logger_.warning("lost the connection to Redis; reconnecting with backoff",
+                  {{"connection", index_text_},
+                   {"redis", options_.endpoint.redacted()},
+                   {"cause", error.cause},
+                   {"error", error.message}});
+  // Redis may have run these checks; their replies were not read.
+  for (in_flight_command& command : waiting) {
+    for (redis_check& check : command.checks) {
+      fail(std::move(check), error.cause, error.message);
     }
-    return live;
   }
+}
 
-  void process(std::vector<redis_check>& batch) {
-    auto started = clock_type::now();
-    std::vector<redis_check> live = drop_stale(batch);
-    if (!link_.is_open()) {
-      std::string error = "not connected to Redis at " + options_.endpoint.redacted() +
-                          "; last error: " + last_error_;
-      for (redis_check& check : live) {
-        fail(std::move(check), "not_connected", error);
-      }
-      finish_batch(started, batch.size());
-      return;
-    }
-
-    calls_.resize(live.size());
-    for (std::size_t i = 0; i < live.size(); ++i) {
-      calls_[i].key = options_.key_prefix + live[i].rate_key;
-      calls_[i].limit = live[i].limit;
-      calls_[i].member = options_.members->next();
-    }
-    std::uint64_t reloads_before = link_.script_reloads();
-    auto sent = clock_type::now();
-    std::optional<redis_error> link_error = link_.run_checks(calls_, outcomes_);
-    auto answered = clock_type::now();
-    options_.metrics->batch_seconds.Observe(seconds_between(sent, answered));
-    options_.metrics->batch_size.Observe(static_cast<double>(live.size()));
-    if (link_.script_reloads() != reloads_before) {
-      options_.metrics->script_reloads.Increment(
-          static_cast<double>(link_.script_reloads() - reloads_before));
-      logger_.warning("Redis had lost the rate limit script (NOSCRIPT); loaded it again",
-                      {{"connection", index_text_}});
-    }
-
-    bool read_only = false;
-    for (std::size_t i = 0; i < live.size(); ++i) {
-      script_outcome& outcome = outcomes_[i];
-      switch (outcome.status) {
-        case script_status::ok:
-          options_.metrics->check_seconds.Observe(seconds_between(live[i].enqueued, answered));
-          live[i].done(to_decision(outcome.reply, live[i].limit, window_us_));
-          break;
-        case script_status::server_error:
-          read_only = read_only || outcome.error.compare(0, 8, "READONLY") == 0;
-          logger_.warning_limited("server:" + index_text_,
-                                  "Redis answered the rate limit script with an error",
-                                  {{"connection", index_text_}, {"error", outcome.error}});
-          fail(std::move(live[i]), "server",
-               "Redis answered the rate limit script with an error: " + outcome.error);
-          break;
-        case script_status::not_answered:
-          fail(std::move(live[i]), link_error ? link_error->cause : "io", outcome.error);
-          break;
-      }
-    }
-    if (link_error) {
-      lost_link(*link_error);
-    } else if (read_only) {
-      // A replica that was promoted away from: connect again, to whatever the URL's host
-      // name resolves to now.
-      lost_link({"server", "Redis is read-only (READONLY); the URL no longer names a primary"});
-    }
-    finish_batch(started, batch.size());
-  }
-
-  void finish_batch(clock_type::time_point started, std::size_t checks) {
-    options_.metrics->connection_actor.messages.Increment(static_cast<double>(checks));
-    options_.metrics->connection_actor.processing_seconds.Observe(
-        seconds_between(started, clock_type::now()));
-  }
-
-  connection_options options_;
-  redis_link link_;
-  std::int64_t window_us_;
-  reconnect_backoff backoff_;
-  log::logger logger_;
-  std::string index_text_;
-  std::string last_error_ = "no connection attempt yet";
-  bool ever_connected_ = false;
-  int attempts_ = 0;  // Connection attempts since the link was last open.
-  clock_type::time_point down_since_ = clock_type::now();
-  clock_type::time_point next_key_sample_{};
-  std::vector<script_call> calls_;
-  std::vector<script_outcome> outcomes_;
-};
-
-}  // namespace
-
-void run_redis_connection(caf::blocking_actor* self, connection_options options) {
-  connection_loop loop(std::move(options));
-  loop.run(self);
+void redis_connection::fail(redis_check&& check, const std::string& cause,
+                            const std::string& error) {
+  options_.metrics->count_error(cause);
+  options_.on_failure(std::move(check), cause, error);
 }
 
 }  // namespace memgov::ratelimit

@@ -30,39 +30,6 @@ std::string reply_text(const redisReply& reply) {
   return "reply of type " + std::to_string(reply.type);
 }
 
-// Stores the outcomes of calls [begin, end) from the reply of the script run that decided
-// them: one element per call, or an error for the whole run.
-void read_run_reply(const redisReply& reply, std::vector<script_outcome>& outcomes,
-                    std::size_t begin, std::size_t end) {
-  std::size_t count = end - begin;
-  std::string run_error;
-  if (reply.type == REDIS_REPLY_ERROR) {
-    run_error = reply_text(reply);
-  } else if (reply.type != REDIS_REPLY_ARRAY || reply.elements != count) {
-    run_error = "unexpected reply to the rate limit script (type " + std::to_string(reply.type) +
-                ", " + std::to_string(reply.elements) + " elements; expected " +
-                std::to_string(count) + ")";
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    script_outcome& outcome = outcomes[begin + i];
-    std::optional<script_reply> parsed;
-    if (run_error.empty() && reply.element[i] == nullptr) {
-      outcome.error = "unexpected reply to the rate limit script: element " +
-                      std::to_string(i + 1) + " is missing";
-    } else if (run_error.empty()) {
-      parsed = parse_script_reply(*reply.element[i], outcome.error);
-    } else {
-      outcome.error = run_error;
-    }
-    if (parsed) {
-      outcome.status = script_status::ok;
-      outcome.reply = *parsed;
-    } else {
-      outcome.status = script_status::server_error;
-    }
-  }
-}
-
 }  // namespace
 
 void reply_deleter::operator()(redisReply* reply) const {
@@ -84,6 +51,15 @@ void redis_link::close() {
     redisFree(context_);
     context_ = nullptr;
   }
+}
+
+int redis_link::release_socket() {
+  if (context_ == nullptr) {
+    return -1;
+  }
+  int fd = redisFreeKeepFd(context_);
+  context_ = nullptr;
+  return fd;
 }
 
 redis_error redis_link::take_error(const char* during) {
@@ -292,7 +268,7 @@ std::optional<redis_error> redis_link::run_checks(const std::vector<script_call>
         lost_script.push_back(begin);
         continue;
       }
-      read_run_reply(*reply, outcomes, begin, end);
+      read_run_reply(*reply, outcomes.data() + begin, end - begin);
     }
     if (!lost_script.empty()) {
       ++script_reloads_;

@@ -35,24 +35,6 @@ struct reply_deleter {
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
-struct script_call {
-  std::string key;  // Whole Redis key, prefix included.
-  std::uint32_t limit = 1;
-  std::string member;
-};
-
-enum class script_status {
-  ok,            // `reply` contains the script's result.
-  server_error,  // Redis replied with an error (or an unreadable reply); see `error`.
-  not_answered,  // The link failed before the reply was read; see `error`.
-};
-
-struct script_outcome {
-  script_status status = script_status::not_answered;
-  script_reply reply;
-  std::string error;
-};
-
 // Requests per script run unless set_checks_per_script() sets another number. A run of 64
 // checks keeps Redis busy for about 0.7 ms (an estimate from the benchmark's 95,000 checks/s).
 inline constexpr std::size_t kDefaultChecksPerScript = 64;
@@ -71,6 +53,11 @@ class redis_link {
   std::optional<redis_error> connect();
   void close();
   bool is_open() const { return context_ != nullptr; }
+
+  // Hands the connected socket to the caller, who then owns it, and leaves the link closed.
+  // After connect() the script is loaded and no reply is pending. Returns -1 when the link is
+  // not open.
+  int release_socket();
 
   // Decides every call, in order: one script run per checks_per_script() calls, all runs in
   // one pipeline (every command is written before the first reply is read). `outcomes[i]` is

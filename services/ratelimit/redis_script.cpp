@@ -96,6 +96,35 @@ std::optional<script_reply> parse_script_reply(const redisReply& reply, std::str
   return parsed;
 }
 
+void read_run_reply(const redisReply& reply, script_outcome* outcomes, std::size_t count) {
+  std::string run_error;
+  if (reply.type == REDIS_REPLY_ERROR) {
+    run_error.assign(reply.str, reply.len);
+  } else if (reply.type != REDIS_REPLY_ARRAY || reply.elements != count) {
+    run_error = "unexpected reply to the rate limit script (type " + std::to_string(reply.type) +
+                ", " + std::to_string(reply.elements) + " elements; expected " +
+                std::to_string(count) + ")";
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    script_outcome& outcome = outcomes[i];
+    std::optional<script_reply> parsed;
+    if (run_error.empty() && reply.element[i] == nullptr) {
+      outcome.error = "unexpected reply to the rate limit script: element " +
+                      std::to_string(i + 1) + " is missing";
+    } else if (run_error.empty()) {
+      parsed = parse_script_reply(*reply.element[i], outcome.error);
+    } else {
+      outcome.error = run_error;
+    }
+    if (parsed) {
+      outcome.status = script_status::ok;
+      outcome.reply = *parsed;
+    } else {
+      outcome.status = script_status::server_error;
+    }
+  }
+}
+
 limit_decision to_decision(const script_reply& reply, std::uint32_t limit, std::int64_t window_us) {
   limit_decision decision;
   decision.limit = limit;

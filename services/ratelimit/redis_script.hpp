@@ -39,6 +39,7 @@
 // Redis 7.0), so it is not done.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +60,28 @@ struct script_reply {
   std::int64_t oldest_us = -1;
   std::int64_t blocking_us = -1;
 };
+
+struct script_call {
+  std::string key;  // Whole Redis key, prefix included.
+  std::uint32_t limit = 1;
+  std::string member;
+};
+
+enum class script_status {
+  ok,            // `reply` contains the script's result.
+  server_error,  // Redis replied with an error (or an unreadable reply); see `error`.
+  not_answered,  // The link failed before the reply was read; see `error`.
+};
+
+struct script_outcome {
+  script_status status = script_status::not_answered;
+  script_reply reply;
+  std::string error;
+};
+
+// Stores in outcomes[0, count) the outcomes of the `count` requests of one script run, from
+// the run's reply: one element per request, or an error reply for the whole run.
+void read_run_reply(const redisReply& reply, script_outcome* outcomes, std::size_t count);
 
 // Reads one element of the script's reply: the decision of one request. Returns nullopt and
 // sets `error` when the element has another shape (an error reply included).

@@ -31,7 +31,8 @@ TEST(RatelimitSettings, Defaults) {
   EXPECT_EQ(settings.backend, backend_kind::memory);
   EXPECT_EQ(settings.redis_timeout, std::chrono::milliseconds(50));
   EXPECT_EQ(settings.redis_failure_mode, failure_mode::closed);
-  EXPECT_EQ(settings.redis_connections, 2);
+  EXPECT_EQ(settings.redis_connections, 1);
+  EXPECT_EQ(settings.redis_pipeline_depth, 1u);
   EXPECT_EQ(settings.redis_batch_max, 512u);
   EXPECT_EQ(settings.redis_queue_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(settings.redis_key_prefix, "memgov:ratelimit:");
@@ -116,7 +117,8 @@ TEST(RatelimitSettings, ExplicitMemoryBackendIgnoresRedisUrl) {
 TEST(RatelimitSettings, RedisOptionsFromFile) {
   ratelimit_settings settings = load(
       "[ratelimit]\nbackend = redis\nredis_url = redis://:pw@10.0.0.5\nredis_timeout_ms = 20\n"
-      "redis_failure_mode = local\nredis_connections = 4\nredis_batch_max = 64\n"
+      "redis_failure_mode = local\nredis_connections = 4\nredis_pipeline_depth = 8\n"
+      "redis_batch_max = 64\n"
       "redis_queue_timeout_ms = 100\nredis_key_prefix = rl:\n",
       {});
   EXPECT_EQ(settings.backend, backend_kind::redis);
@@ -125,6 +127,7 @@ TEST(RatelimitSettings, RedisOptionsFromFile) {
   EXPECT_EQ(settings.redis_timeout, std::chrono::milliseconds(20));
   EXPECT_EQ(settings.redis_failure_mode, failure_mode::local);
   EXPECT_EQ(settings.redis_connections, 4);
+  EXPECT_EQ(settings.redis_pipeline_depth, 8u);
   EXPECT_EQ(settings.redis_batch_max, 64u);
   EXPECT_EQ(settings.redis_queue_timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(settings.redis_key_prefix, "rl:");
@@ -146,6 +149,9 @@ TEST(RatelimitSettings, BadRedisSettingsNameTheSetting) {
       std::string::npos);
   EXPECT_NE(error_of("", {{"MEMGOV_RATELIMIT_REDIS_CONNECTIONS", "17"}})
                 .find("ratelimit.redis_connections"),
+            std::string::npos);
+  EXPECT_NE(error_of("", {{"MEMGOV_RATELIMIT_REDIS_PIPELINE_DEPTH", "0"}})
+                .find("ratelimit.redis_pipeline_depth"),
             std::string::npos);
 }
 

@@ -257,9 +257,11 @@ TEST_F(RedisBackendTest, ExportsDatabaseKeyCount) {
 }
 
 TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
-  // One connection, blocked on a paused Redis, while more checks queue behind it.
+  // One connection with one batch in flight, blocked on a paused Redis, while another check
+  // queues behind it.
   redis_backend_options single = options();
   single.connections = 1;
+  single.pipeline_depth = 1;
   single.queue_timeout = 1ms;
   start_connected(single);
   std::unique_ptr<redis_link> admin = admin_link();
@@ -269,18 +271,55 @@ TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   auto first = std::make_shared<std::promise<limit_decision>>();
   backend_->check(make_rate_key("acme", "first"), 5,
                   [first](const limit_decision& decision) { first->set_value(decision); });
-  // The connection has taken the first check out of its mailbox once the depth is back at 0.
-  // On a loaded machine its thread may start late, and a queued check that it then took in
-  // the same batch would fail by the Redis timeout instead of the queue timeout.
-  ASSERT_TRUE(
-      eventually([&] { return redis_metrics_.connection_actor.mailbox_depth.Value() == 0; }));
-  std::this_thread::sleep_for(20ms);  // Lets the first batch reach the paused Redis.
+  ASSERT_TRUE(eventually([&] {
+    return redis_metrics_.batch_size.Collect().histogram.sample_count == 1;
+  })) << "the first check was not sent";
   limit_decision queued = check("queued", 5);
   EXPECT_EQ(queued.result, outcome::store_unavailable);
   EXPECT_NE(queued.error.find("ratelimit.redis_queue_timeout_ms"), std::string::npos)
       << queued.error;
   EXPECT_EQ(first->get_future().get().result, outcome::store_unavailable);
   EXPECT_GE(error_count(registry_, "queue_timeout"), 1);
+}
+
+TEST_F(RedisBackendTest, PipelinesBatchesWhileRepliesWait) {
+  // With depth 2, a second batch goes out while the first waits on a paused Redis, and both
+  // are decided once Redis resumes.
+  redis_backend_options deep = options();
+  deep.connections = 1;
+  deep.pipeline_depth = 2;
+  deep.timeout = 2000ms;
+  start_connected(deep);
+  std::unique_ptr<redis_link> admin = admin_link();
+  redis_error error;
+  ASSERT_TRUE(admin->command({"CLIENT", "PAUSE", "300", "WRITE"}, error)) << error.message;
+
+  std::vector<std::future<limit_decision>> decisions;
+  for (const char* actor : {"first", "second"}) {
+    auto promise = std::make_shared<std::promise<limit_decision>>();
+    decisions.push_back(promise->get_future());
+    backend_->check(make_rate_key("acme", actor), 5,
+                    [promise](const limit_decision& decision) { promise->set_value(decision); });
+    ASSERT_TRUE(eventually([&] {
+      return redis_metrics_.batch_size.Collect().histogram.sample_count == decisions.size();
+    })) << "batch "
+        << decisions.size() << " was not sent while the earlier one waited";
+  }
+  for (auto& decision : decisions) {
+    ASSERT_EQ(decision.wait_for(3s), std::future_status::ready);
+    EXPECT_TRUE(decision.get().allowed());
+  }
+}
+
+TEST_F(RedisBackendTest, ReloadsScriptAfterFlush) {
+  start_connected(options());
+  EXPECT_TRUE(check("alice", 5).allowed());
+  redis_error error;
+  ASSERT_TRUE(admin_link()->command({"SCRIPT", "FLUSH"}, error)) << error.message;
+  limit_decision decision = check("alice", 5);
+  EXPECT_TRUE(decision.allowed());
+  EXPECT_EQ(decision.remaining, 3u);
+  EXPECT_GE(redis_metrics_.script_reloads.Value(), 1);
 }
 
 // The stage over loopback ZeroMQ: a store failure reaches the requester as an error reply.
