@@ -7,14 +7,21 @@
 // Every check is admitted (the limit is set far above the request count), so each Redis
 // check records a member: the expensive path.
 //
+// Two kinds of load run against each backend. A closed loop keeps N calls in flight and
+// shows the peak rate. An open loop sends calls at a fixed rate whatever the replies do, as
+// an ingress serving that many requests per second would. It measures each call from the
+// time it was due, so a stall counts against every call it delayed.
+//
 // Usage: memgov-ratelimit-bench --redis-url redis://127.0.0.1:6379/0 [--seconds 5]
-//          [--in-flight 256,16,1] [--keys 1000] [--batch 256] [--ratelimit-binary PATH]
-//          [--log-dir DIR] [--stage-env NAME=VALUE]...
+//          [--in-flight 256,16,1] [--rate 50000,25000] [--backends memory,redis]
+//          [--keys 1000] [--batch 256]
+//          [--ratelimit-binary PATH] [--log-dir DIR] [--stage-env NAME=VALUE]...
 // services/ratelimit/bench/run_bench.sh starts a Redis server for it.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +69,10 @@ struct bench_options {
   std::map<std::string, std::string> stage_env;
   double seconds = 5;
   std::vector<int> in_flight = {256, 16, 1};
+  // Offered rates of the open loop, calls per second; empty for none.
+  std::vector<int> rates;
+  // Backends to start the stage with, in order.
+  std::vector<std::string> backends = {"memory", "redis"};
   int keys = 1000;
   int batch = 256;
 };
@@ -71,6 +82,8 @@ struct measurement {
   double operations_per_second = 0;
   double p50_us = 0;
   double p99_us = 0;
+  double p999_us = 0;
+  double max_us = 0;
   std::uint64_t errors = 0;
   std::string note;
 };
@@ -78,9 +91,25 @@ struct measurement {
 void usage_error(const std::string& message) {
   std::cerr << "memgov-ratelimit-bench: " << message << "\n"
             << "usage: memgov-ratelimit-bench --redis-url URL [--seconds S] [--in-flight N[,N...]] "
-               "[--keys N] [--batch N] [--ratelimit-binary PATH] [--log-dir DIR] "
+               "[--rate N[,N...]] [--backends memory,redis] [--keys N] [--batch N] "
+               "[--ratelimit-binary PATH] [--log-dir DIR] "
                "[--stage-env NAME=VALUE]...\n";
   std::exit(2);
+}
+
+// Parses "N[,N...]"; throws std::logic_error on a part that is not a number.
+std::vector<int> parse_int_list(const std::string& value) {
+  std::vector<int> numbers;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    numbers.push_back(std::stoi(value.substr(start, comma - start)));
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return numbers;
 }
 
 bench_options parse_options(int argc, char** argv) {
@@ -110,11 +139,19 @@ bench_options parse_options(int argc, char** argv) {
       } else if (flag == "--seconds") {
         options.seconds = std::stod(value);
       } else if (flag == "--in-flight") {
-        options.in_flight.clear();
+        options.in_flight = parse_int_list(value);
+      } else if (flag == "--rate") {
+        options.rates = parse_int_list(value);
+      } else if (flag == "--backends") {
+        options.backends.clear();
         std::size_t start = 0;
         while (start <= value.size()) {
           std::size_t comma = value.find(',', start);
-          options.in_flight.push_back(std::stoi(value.substr(start, comma - start)));
+          std::string backend = value.substr(start, comma - start);
+          if (backend != "memory" && backend != "redis") {
+            usage_error("--backends takes memory and redis, not '" + backend + "'");
+          }
+          options.backends.push_back(backend);
           if (comma == std::string::npos) {
             break;
           }
@@ -134,10 +171,12 @@ bench_options parse_options(int argc, char** argv) {
   if (options.redis_url.empty()) {
     usage_error("--redis-url is required");
   }
-  bool bad_in_flight = std::any_of(options.in_flight.begin(), options.in_flight.end(),
-                                   [](int count) { return count < 1; });
-  if (options.seconds <= 0 || bad_in_flight || options.keys < 1 || options.batch < 1) {
-    usage_error("--seconds, --in-flight, --keys and --batch must be positive");
+  auto not_positive = [](int count) { return count < 1; };
+  bool bad_in_flight =
+      std::any_of(options.in_flight.begin(), options.in_flight.end(), not_positive);
+  bool bad_rate = std::any_of(options.rates.begin(), options.rates.end(), not_positive);
+  if (options.seconds <= 0 || bad_in_flight || bad_rate || options.keys < 1 || options.batch < 1) {
+    usage_error("--seconds, --in-flight, --rate, --keys and --batch must be positive");
   }
   return options;
 }
@@ -150,6 +189,14 @@ double quantile_us(std::vector<std::int64_t>& samples_ns, double q) {
   std::sort(samples_ns.begin(), samples_ns.end());
   auto index = static_cast<std::size_t>(q * static_cast<double>(samples_ns.size() - 1));
   return static_cast<double>(samples_ns[index]) / 1000.0;
+}
+
+// Sets the latency figures of `result` from `samples_ns`, which it sorts.
+void set_latencies(measurement& result, std::vector<std::int64_t>& samples_ns) {
+  result.p50_us = quantile_us(samples_ns, 0.50);
+  result.p99_us = quantile_us(samples_ns, 0.99);
+  result.p999_us = quantile_us(samples_ns, 0.999);
+  result.max_us = samples_ns.empty() ? 0 : static_cast<double>(samples_ns.back()) / 1000.0;
 }
 
 std::int64_t nanoseconds_since(clock_type::time_point start) {
@@ -188,8 +235,7 @@ measurement measure_rounds(const std::string& name, double seconds, int per_roun
   }
   double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
   result.operations_per_second = static_cast<double>(operations) / elapsed;
-  result.p50_us = quantile_us(samples, 0.50);
-  result.p99_us = quantile_us(samples, 0.99);
+  set_latencies(result, samples);
   return result;
 }
 
@@ -252,6 +298,19 @@ std::vector<measurement> measure_redis(const bench_options& options) {
       measure_rounds("redis EVALSHA, " + std::to_string(per_run) + " checks per run, pipelined x" +
                          std::to_string(options.batch),
                      seconds, options.batch, [&] { return run_script(options.batch); }));
+  // Each key now contains a member per admitted check. Left alone, all of them would expire
+  // together a window later, during the stage runs, and Redis would free them in one expire
+  // cycle of tens of milliseconds (seen in LATENCY LATEST). UNLINK frees them in the
+  // background.
+  for (int key = 0; key < options.keys; ++key) {
+    link.append({"UNLINK", prefix + std::to_string(key)});
+  }
+  for (int key = 0; key < options.keys; ++key) {
+    ratelimit::redis_error error;
+    if (!link.read_reply(error)) {
+      throw std::runtime_error("UNLINK of the bench keys failed: " + error.message);
+    }
+  }
   return results;
 }
 
@@ -360,6 +419,8 @@ class closed_loop {
   void finish() { stopping_.store(true); }
   bool drained() const { return outstanding_.load() == 0; }
 
+  // How late the sender issued each measured call, which the latencies include.
+  std::vector<std::int64_t> send_lags;
   std::vector<std::int64_t> samples;
   std::uint64_t completed = 0;
   std::uint64_t errors = 0;
@@ -421,8 +482,7 @@ measurement run_load(transport::stage_client& client, const bench_options& optio
   result.name =
       "memgov-ratelimit " + backend + " backend, " + std::to_string(in_flight) + " calls in flight";
   result.operations_per_second = static_cast<double>(loop.completed) / elapsed;
-  result.p50_us = quantile_us(loop.samples, 0.50);
-  result.p99_us = quantile_us(loop.samples, 0.99);
+  set_latencies(result, loop.samples);
   result.errors = loop.errors;
   if (loop.denied > 0) {
     result.note = std::to_string(loop.denied) + " denied";
@@ -430,6 +490,119 @@ measurement run_load(transport::stage_client& client, const bench_options& optio
   if (!loop.last_error.empty()) {
     result.note +=
         (result.note.empty() ? "" : "; ") + std::string("last error: ") + loop.last_error;
+  }
+  return result;
+}
+
+// Sends calls at a fixed rate from its own thread, whatever the replies do. Each call is
+// measured from the time it was due, not from when the sender got to it, so a stall of the
+// sender, the stage or Redis counts against every call it delayed (as wrk2 measures).
+// Completions run on the client's socket thread only, so the counters need no lock.
+class open_loop {
+ public:
+  open_loop(transport::stage_client& client, int keys) : client_(client), keys_(keys) {}
+
+  // Sends `rate` calls per second for `warmup` (not measured) and then `seconds`.
+  void run(int rate, clock_type::duration warmup, clock_type::duration seconds) {
+    // Linux lets a sleep of this thread overrun by 50 us by default (timer slack), which
+    // would make every call of a burst late by that much more.
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    const double interval_ns = 1e9 / rate;
+    auto start = clock_type::now();
+    auto measure_from = start + warmup;
+    auto end = measure_from + seconds;
+    std::uint64_t sent = 0;
+    while (true) {
+      auto now = clock_type::now();
+      if (now >= end) {
+        break;
+      }
+      auto due = static_cast<std::uint64_t>(
+          std::chrono::duration<double, std::nano>(now - start).count() / interval_ns);
+      for (; sent < due; ++sent) {
+        auto scheduled = start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                     static_cast<double>(sent) * interval_ns));
+        bool measured = scheduled >= measure_from;
+        if (measured) {
+          send_lags.push_back(nanoseconds_since(scheduled));
+        }
+        issue(scheduled, measured);
+      }
+      // Sleeping less than the interval keeps the bursts small; the scheduled times, not
+      // the wake-ups, set the rate.
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+  bool drained() const { return outstanding_.load() == 0; }
+
+  // How late the sender issued each measured call, which the latencies include.
+  std::vector<std::int64_t> send_lags;
+  std::vector<std::int64_t> samples;
+  std::uint64_t completed = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t denied = 0;
+  std::string last_error;
+
+ private:
+  void issue(clock_type::time_point scheduled, bool measured) {
+    ++outstanding_;
+    std::string actor = "actor-" + std::to_string(next_key_++ % keys_);
+    client_.call(protocol::message_kind::ratelimit_check,
+                 protocol::ratelimit_request{"bench", "bench-tenant", actor, "agent-reader"},
+                 [this, scheduled, measured](transport::call_result result) {
+                   if (measured) {
+                     record(scheduled, result);
+                   }
+                   --outstanding_;
+                 });
+  }
+
+  void record(clock_type::time_point scheduled, const transport::call_result& result) {
+    ++completed;
+    samples.push_back(nanoseconds_since(scheduled));
+    if (result.status != transport::call_status::ok) {
+      ++errors;
+      last_error = result.error;
+    } else if (auto reply = result.reply->body_as<protocol::ratelimit_reply>();
+               !reply || !reply->allowed) {
+      ++denied;
+    }
+  }
+
+  transport::stage_client& client_;
+  int keys_;
+  std::uint64_t next_key_ = 0;  // Used by the sending thread only.
+  std::atomic<int> outstanding_{0};
+};
+
+// Runs the open loop once at `rate` calls per second.
+measurement run_rate(transport::stage_client& client, const bench_options& options,
+                     const std::string& backend, int rate) {
+  open_loop loop(client, options.keys);
+  auto seconds = std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(options.seconds));
+  loop.run(rate, std::chrono::seconds(1), seconds);
+  // Calls time out after 2 s, so every call completes within that.
+  while (!loop.drained()) {
+    std::this_thread::sleep_for(10ms);
+  }
+
+  measurement result;
+  result.name = "memgov-ratelimit " + backend + " backend, " + std::to_string(rate) + "/s offered";
+  result.operations_per_second =
+      static_cast<double>(loop.completed) / std::chrono::duration<double>(seconds).count();
+  set_latencies(result, loop.samples);
+  result.errors = loop.errors;
+  char lag[96];
+  std::snprintf(lag, sizeof(lag), "sender late by p50 %.1f us, p99 %.1f us",
+                quantile_us(loop.send_lags, 0.50), quantile_us(loop.send_lags, 0.99));
+  result.note = lag;
+  if (loop.denied > 0) {
+    result.note += "; " + std::to_string(loop.denied) + " denied";
+  }
+  if (!loop.last_error.empty()) {
+    result.note += "; last error: " + loop.last_error;
   }
   return result;
 }
@@ -461,16 +634,21 @@ std::vector<measurement> measure_stage(const bench_options& options, const std::
   for (int in_flight : options.in_flight) {
     results.push_back(run_load(client, options, backend, in_flight));
   }
+  for (int rate : options.rates) {
+    results.push_back(run_rate(client, options, backend, rate));
+  }
   client.stop();
   runtime.system().await_all_actors_done();
   return results;
 }
 
 void print(const std::vector<measurement>& results) {
-  std::printf("%-52s %12s %10s %10s %8s\n", "measurement", "ops/s", "p50 us", "p99 us", "errors");
+  std::printf("%-52s %12s %10s %10s %10s %10s %8s\n", "measurement", "ops/s", "p50 us", "p99 us",
+              "p99.9 us", "max us", "errors");
   for (const measurement& m : results) {
-    std::printf("%-52s %12.0f %10.1f %10.1f %8llu  %s\n", m.name.c_str(), m.operations_per_second,
-                m.p50_us, m.p99_us, static_cast<unsigned long long>(m.errors), m.note.c_str());
+    std::printf("%-52s %12.0f %10.1f %10.1f %10.1f %10.1f %8llu  %s\n", m.name.c_str(),
+                m.operations_per_second, m.p50_us, m.p99_us, m.p999_us, m.max_us,
+                static_cast<unsigned long long>(m.errors), m.note.c_str());
   }
 }
 
@@ -483,7 +661,7 @@ int main(int argc, char** argv) {
               options.seconds, options.keys, options.batch, std::thread::hardware_concurrency());
   try {
     std::vector<measurement> results = measure_redis(options);
-    for (const char* backend : {"memory", "redis"}) {
+    for (const std::string& backend : options.backends) {
       std::vector<measurement> stage = measure_stage(options, backend);
       results.insert(results.end(), stage.begin(), stage.end());
     }
