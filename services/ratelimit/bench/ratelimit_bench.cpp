@@ -13,7 +13,7 @@
 // time it was due, so a stall counts against every call it delayed.
 //
 // Usage: memgov-ratelimit-bench --redis-url redis://127.0.0.1:6379/0 [--seconds 5]
-//          [--in-flight 256,16,1] [--rate 50000,25000] [--backends memory,redis]
+//          [--in-flight 256,16,1] [--rate 50000] [--backends memory,redis]
 //          [--keys 1000] [--batch 256]
 //          [--ratelimit-binary PATH] [--log-dir DIR] [--stage-env NAME=VALUE]...
 // services/ratelimit/bench/run_bench.sh starts a Redis server for it.
@@ -69,8 +69,8 @@ struct bench_options {
   std::map<std::string, std::string> stage_env;
   double seconds = 5;
   std::vector<int> in_flight = {256, 16, 1};
-  // Offered rates of the open loop, calls per second; empty for none.
-  std::vector<int> rates;
+  // Offered rates of the open loop, calls per second.
+  std::vector<int> rates = {50000};
   // Backends to start the stage with, in order.
   std::vector<std::string> backends = {"memory", "redis"};
   int keys = 1000;
