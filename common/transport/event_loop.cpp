@@ -1,6 +1,7 @@
 #include "transport/event_loop.hpp"
 
 #include <algorithm>
+#include <future>
 #include <stdexcept>
 
 #include <caf/all.hpp>
@@ -35,6 +36,9 @@ class loop_core {
   caf::actor actor;
   std::atomic<bool> started{false};
   std::atomic<bool> accepting{false};  // Set once `actor` is assigned.
+  // Fulfilled by start() once `actor` is assigned. The loop waits for it before its first
+  // round, because a source may start work in that round whose result another thread posts.
+  std::promise<void> actor_assigned;
   std::atomic<bool> stopping{false};
   std::atomic<std::thread::id> loop_thread{};
   std::vector<std::shared_ptr<poll_source>> sources;
@@ -57,6 +61,7 @@ void loop_core::run_posted_tasks(caf::blocking_actor* self) {
 }
 
 void loop_core::run(caf::blocking_actor* self) {
+  actor_assigned.get_future().wait();
   loop_thread.store(std::this_thread::get_id());
   // The loop also wakes up this often to notice stop() when no source needs it sooner.
   constexpr auto kLongestSleep = std::chrono::milliseconds(500);
@@ -121,6 +126,7 @@ void event_loop::start() {
   core_->actor =
       system_->spawn<caf::detached>([core = core_](caf::blocking_actor* self) { core->run(self); });
   core_->accepting.store(true);
+  core_->actor_assigned.set_value();
 }
 
 void event_loop::post(task work) const {

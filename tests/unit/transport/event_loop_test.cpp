@@ -169,6 +169,42 @@ TEST_F(EventLoopTest, StopRunsOnStopOnce) {
   EXPECT_EQ(std::count(events.begin(), events.end(), "stop"), 1);
 }
 
+// A source whose first round starts work that another thread completes at once, as the Redis
+// backend's connector does.
+class posting_source : public poll_source {
+ public:
+  explicit posting_source(event_loop loop) : loop_(std::move(loop)) {}
+
+  void add_poll_items(std::vector<zmq::pollitem_t>&) override {}
+  void handle_poll_items(const zmq::pollitem_t*, std::size_t) override {}
+
+  loop_clock::time_point run_timers(loop_clock::time_point) override {
+    if (!posted_) {
+      posted_ = true;
+      std::thread poster([this] { loop_.post([this] { result_ran = true; }); });
+      poster.join();
+    }
+    return loop_clock::time_point::max();
+  }
+
+  std::atomic<bool> result_ran{false};
+
+ private:
+  event_loop loop_;
+  bool posted_ = false;
+};
+
+TEST_F(EventLoopTest, TaskPostedInFirstRoundRuns) {
+  auto source = std::make_shared<posting_source>(loop_);
+  loop_.add(source);
+  loop_.start();
+  auto deadline = loop_clock::now() + 3s;
+  while (!source->result_ran.load() && loop_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(source->result_ran.load()) << "the task posted in the loop's first round was lost";
+}
+
 TEST_F(EventLoopTest, AddAfterStartIsRejected) {
   loop_.start();
   EXPECT_THROW(loop_.add(std::make_shared<recording_source>()), std::logic_error);
