@@ -121,6 +121,7 @@ class client_core {
   std::deque<deadline_entry> deadlines;
   std::vector<peer*> candidates_;  // Scratch space of dispatch(), kept to avoid an allocation.
   std::uint64_t next_correlation = 1;
+  std::size_t next_first_peer = 0;  // See dispatch().
   clock_type::time_point next_resolve{};
   clock_type::time_point next_ping{};
 
@@ -205,7 +206,12 @@ bool client_core::dispatch(std::uint64_t correlation_id, pending_call& call,
   // Order candidates: live and not avoided first, then by calls in flight.
   std::vector<peer*>& candidates = candidates_;
   candidates.clear();
-  for (auto& p : peers) {
+  // Listed from a position that moves one peer per call, so that peers with as many calls in
+  // flight take turns. Otherwise the first peer would take every call at low load and the
+  // other replicas would sit idle.
+  std::size_t first = peers.empty() ? 0 : next_first_peer++ % peers.size();
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    peer& p = peers[(first + i) % peers.size()];
     if (p.endpoint != avoid || peers.size() == 1)
       candidates.push_back(&p);
   }
@@ -214,8 +220,8 @@ bool client_core::dispatch(std::uint64_t correlation_id, pending_call& call,
     bool avoided = now < p->avoid_until;
     return std::make_tuple(avoided, !live, p->in_flight);
   };
-  std::sort(candidates.begin(), candidates.end(),
-            [&](const peer* a, const peer* b) { return rank(a) < rank(b); });
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](const peer* a, const peer* b) { return rank(a) < rank(b); });
   std::string frame = protocol::encode_packed(call.kind, correlation_id, call.packed_body);
   for (peer* p : candidates) {
     zmq::send_result_t sent;

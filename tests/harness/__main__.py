@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -122,12 +123,18 @@ def stage_metrics_lines(mesh: Mesh) -> str:
 def database_lines(database_url: Optional[str]) -> str:
     if database_url is None:
         return ""
+    month = time.strftime("%Y-%m", time.gmtime())
     return (
         f"  database  {database_url}\n"
         f"  psql      psql '{database_url}'\n"
         f"  reports   DATABASE_URL='{database_url}' \\\n"
-        f"              build/bin/memgovctl report access --month YYYY-MM\n"
+        f"              build/bin/memgovctl report access --month {month}\n"
+        f"  verify    build/bin/memgovctl verify --database-url '{database_url}'\n"
     )
+
+
+def redis_line(mesh: Mesh) -> str:
+    return f"  redis     {mesh.redis.url}\n" if mesh.redis else ""
 
 
 def print_banner(mesh: Mesh) -> None:
@@ -137,6 +144,7 @@ def print_banner(mesh: Mesh) -> None:
         f"  gateway   {gateway}\n"
         f"  mem0      {mesh.mem0_url}\n"
         f"  opa       {mesh.opa_url}\n"
+        f"{redis_line(mesh)}"
         f"{database_lines(mesh.database_url)}"
         f"  logs      {mesh.log_dir} (removed on Ctrl-C)\n"
         f"\n"

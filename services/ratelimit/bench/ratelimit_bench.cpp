@@ -88,12 +88,23 @@ struct measurement {
   std::string note;
 };
 
+constexpr const char* kUsage =
+    "usage: memgov-ratelimit-bench --redis-url URL [--seconds S] [--in-flight N[,N...]] "
+    "[--rate N[,N...]] [--backends memory,redis] [--keys N] [--batch N] "
+    "[--ratelimit-binary PATH] [--log-dir DIR] [--stage-env NAME=VALUE]...\n"
+    "  --seconds S         length of each measurement after 1 s of warm-up (default 5)\n"
+    "  --in-flight N,...   closed loops: calls kept in flight (default 256,16,1)\n"
+    "  --rate N,...        open loops: calls sent per second (default 50000)\n"
+    "  --backends B,...    stage backends to start, in order (default memory,redis)\n"
+    "  --keys N            distinct actors the checks cycle over (default 1000)\n"
+    "  --batch N           commands per pipeline of the direct Redis measurements (default 256)\n"
+    "  --ratelimit-binary  the memgov-ratelimit to start (default: next to this binary)\n"
+    "  --log-dir DIR       where the stage writes its log (default: the temp directory)\n"
+    "  --stage-env N=V     extra environment of the stage, e.g. "
+    "MEMGOV_RATELIMIT_REDIS_PIPELINE_DEPTH=2\n";
+
 void usage_error(const std::string& message) {
-  std::cerr << "memgov-ratelimit-bench: " << message << "\n"
-            << "usage: memgov-ratelimit-bench --redis-url URL [--seconds S] [--in-flight N[,N...]] "
-               "[--rate N[,N...]] [--backends memory,redis] [--keys N] [--batch N] "
-               "[--ratelimit-binary PATH] [--log-dir DIR] "
-               "[--stage-env NAME=VALUE]...\n";
+  std::cerr << "memgov-ratelimit-bench: " << message << "\n" << kUsage;
   std::exit(2);
 }
 
@@ -119,6 +130,10 @@ bench_options parse_options(int argc, char** argv) {
   options.log_dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
     if (i + 1 >= argc) {
       usage_error("missing value after " + flag);
     }

@@ -183,6 +183,33 @@ TEST(StageTransport, CallsMoveToSurvivingReplica) {
   client.stop();
 }
 
+TEST(StageTransport, IdleReplicasTakeTurns) {
+  runtime::actor_runtime runtime(2);
+  int base = random_base_port();
+  std::atomic<int> first_calls{0};
+  std::atomic<int> second_calls{0};
+  stage_server first(runtime.system(), {"ratelimit", range_of(base), nullptr},
+                     echo_handler(&first_calls));
+  stage_server second(runtime.system(), {"ratelimit", range_of(base), nullptr},
+                      echo_handler(&second_calls));
+  stage_client client(runtime.system(), options_for(base), nullptr);
+  for (int i = 0; i < 100 && client.reachable_peers() < 2; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(client.reachable_peers(), 2);
+
+  // One call at a time, so every call finds both replicas with none in flight.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(call_and_wait(client, "acme").status, call_status::ok) << "call " << i;
+  }
+  EXPECT_EQ(first_calls.load() + second_calls.load(), 20);
+  EXPECT_GE(first_calls.load(), 5) << "the first replica took " << first_calls.load();
+  EXPECT_GE(second_calls.load(), 5) << "the second replica took " << second_calls.load();
+  client.stop();
+  first.stop();
+  second.stop();
+}
+
 TEST(StageTransport, ErrorReplyCompletesAsFailed) {
   runtime::actor_runtime runtime(2);
   int base = random_base_port();
