@@ -44,12 +44,22 @@ void responder::send_frame(std::string frame) const {
 namespace {
 
 void send_reply(server_core& core, const std::string& identity, const std::string& frame) {
+  // With ZMQ_ROUTER_MANDATORY a reply to a requester that is gone throws, and one whose
+  // queue is full returns no result, instead of vanishing without a trace.
   try {
-    core.socket.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    core.socket.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+    auto sent = core.socket.send(zmq::buffer(identity),
+                                 zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    if (sent) {
+      sent = core.socket.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+    }
+    if (!sent) {
+      core.logger.warning_limited("send-full",
+                                  "dropping a reply: the requester's queue is full (ZMQ_SNDHWM)",
+                                  {{"stage", core.options.stage}});
+    }
   } catch (const zmq::error_t& e) {
     core.logger.warning_limited("send", "dropping a reply that could not be sent",
-                                {{"error", e.what()}});
+                                {{"stage", core.options.stage}, {"error", e.what()}});
   }
 }
 
@@ -141,6 +151,7 @@ stage_server::stage_server(event_loop loop, server_options options, request_hand
   core_->options = std::move(options);
   core_->handler = std::move(handler);
   core_->socket.set(zmq::sockopt::linger, 0);
+  core_->socket.set(zmq::sockopt::router_mandatory, 1);
   core_->socket.set(zmq::sockopt::rcvhwm, 100000);
   core_->socket.set(zmq::sockopt::sndhwm, 100000);
 

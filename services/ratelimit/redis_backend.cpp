@@ -56,6 +56,7 @@ class redis_backend_core : public transport::poll_source,
       connection.index = index;
       connection.endpoint = options_.endpoint;
       connection.timeout = options_.timeout;
+      connection.queue_timeout = options_.queue_timeout;
       connection.window = options_.window;
       connection.key_prefix = options_.key_prefix;
       connection.backoff_initial = options_.backoff_initial;
@@ -64,6 +65,7 @@ class redis_backend_core : public transport::poll_source,
       connection.members = &members_;
       connection.metrics = &metrics_;
       connection.open_count = &open_count;
+      connection.last_reply = &last_reply_;
       connection.on_failure = [this](redis_check&& check, const std::string& cause,
                                      const std::string& error) {
         on_failure(std::move(check), cause, error);
@@ -197,14 +199,20 @@ class redis_backend_core : public transport::poll_source,
       metrics_.count_error("queue_timeout");
       on_failure(std::move(check), "queue_timeout",
                  "the check waited " + std::to_string(waited.count()) +
-                     " ms for a Redis connection, longer than ratelimit.redis_queue_timeout_ms (" +
+                     " ms to be sent to Redis, longer than ratelimit.redis_queue_timeout_ms (" +
                      std::to_string(options_.queue_timeout.count()) + ")");
     }
   }
 
   void fail_all_pending() {
+    const redis_connection* latest = connections_.front().get();
+    for (const auto& connection : connections_) {
+      if (connection->last_error_at() > latest->last_error_at()) {
+        latest = connection.get();
+      }
+    }
     std::string error = "not connected to Redis at " + options_.endpoint.redacted() +
-                        "; last error: " + connections_.front()->last_error();
+                        "; last error: " + latest->last_error();
     while (!pending_.empty()) {
       redis_check check = std::move(pending_.front());
       pending_.pop_front();
@@ -245,6 +253,7 @@ class redis_backend_core : public transport::poll_source,
   std::vector<redis_check> batch_;   // Scratch space of send_pending().
   std::vector<std::size_t> polled_;  // Connection of each poll item added, in order.
   std::size_t next_connection_ = 0;
+  transport::loop_clock::time_point last_reply_{};  // See connection_options::last_reply.
 };
 
 redis_backend::redis_backend(caf::actor_system& system, const redis_backend_options& options,

@@ -150,12 +150,14 @@ void redis_connection::handle_poll_item(const zmq::pollitem_t& item) {
         pipeline_->read([this](reply_ptr reply) { handle_reply(std::move(reply)); });
     options_.metrics->connection_actor.processing_seconds.Observe(
         seconds_between(started, loop_clock::now()));
-    if (!error && deferred_error_) {
-      error = std::move(deferred_error_);
-    }
-    deferred_error_.reset();
     if (error) {
+      deferred_error_.reset();
       lost_link(*error);
+    } else if (deferred_error_) {
+      redis_error deferred = std::move(*deferred_error_);
+      deferred_error_.reset();
+      // The checks that met the error were counted as "server" one by one.
+      lost_link(deferred, /*count=*/false);
     }
   }
 }
@@ -171,6 +173,7 @@ void redis_connection::handle_reply(reply_ptr reply) {
   in_flight_command command = std::move(in_flight_.front());
   in_flight_.pop_front();
   last_activity_ = loop_clock::now();
+  *options_.last_reply = last_activity_;
   if (command.kind == command_kind::checks) {
     handle_run_reply(command, *reply);
   } else {
@@ -217,6 +220,11 @@ void redis_connection::handle_run_reply(in_flight_command& run, const redisReply
       // name resolves to now.
       deferred_error_ =
           redis_error{"server", "Redis is read-only (READONLY); the URL no longer names a primary"};
+    } else if (outcome.error.compare(0, 6, "NOPERM") == 0 && !deferred_error_) {
+      // The ACL changed under an open connection. Connecting again checks the permission
+      // first, so the stage reports itself unready instead of failing every check.
+      deferred_error_ =
+          redis_error{"server", "Redis refused the rate limit script: " + outcome.error};
     }
     logger_.warning_limited("server:" + index_text_,
                             "Redis answered the rate limit script with an error",
@@ -260,12 +268,24 @@ void redis_connection::handle_status_reply(const in_flight_command& command,
   }
 }
 
+loop_clock::time_point redis_connection::reply_deadline() const {
+  const in_flight_command& oldest = in_flight_.front();
+  loop_clock::time_point progress = std::max(oldest.sent, *options_.last_reply);
+  return std::min(progress + options_.timeout,
+                  oldest.sent + options_.timeout + options_.queue_timeout);
+}
+
 loop_clock::time_point redis_connection::run_timers(loop_clock::time_point now) {
-  if (pipeline_ && !in_flight_.empty()) {
-    auto deadline = in_flight_.front().sent + options_.timeout;
-    if (now >= deadline) {
+  if (pipeline_ && !in_flight_.empty() && now >= reply_deadline()) {
+    const in_flight_command& oldest = in_flight_.front();
+    if (now - *options_.last_reply >= options_.timeout) {
       lost_link({"timeout", "no reply within " + std::to_string(options_.timeout.count()) +
                                 " ms (ratelimit.redis_timeout_ms)"});
+    } else {
+      lost_link({"timeout", "a command waited " + milliseconds_text(now - oldest.sent) +
+                                " ms for its reply, longer than ratelimit.redis_timeout_ms + "
+                                "ratelimit.redis_queue_timeout_ms, while Redis replied to "
+                                "others"});
     }
   }
   if (!pipeline_) {
@@ -290,12 +310,13 @@ loop_clock::time_point redis_connection::run_timers(loop_clock::time_point now) 
   if (!pipeline_) {
     return backoff_.next_attempt();
   }
-  loop_clock::time_point next = last_activity_ + options_.health_interval;
+  // The idle PING is due only while nothing is in flight. While a command waits, its reply
+  // deadline sets the wake-up, because the PING's time may have passed and would wake the
+  // loop at once every round.
+  loop_clock::time_point next =
+      in_flight_.empty() ? last_activity_ + options_.health_interval : reply_deadline();
   if (options_.index == 0) {
     next = std::min(next, next_key_sample_);
-  }
-  if (!in_flight_.empty()) {
-    next = std::min(next, in_flight_.front().sent + options_.timeout);
   }
   return next;
 }
@@ -307,6 +328,7 @@ void redis_connection::connected(const std::shared_ptr<connect_result>& result) 
     const redis_error& error = *result->error;
     options_.metrics->count_error(error.cause);
     last_error_ = error.message;
+    last_error_at_ = now;
     backoff_.failed(now);
     if (attempts_ == 1) {
       logger_.error("connecting to Redis failed; retrying with backoff",
@@ -348,12 +370,15 @@ void redis_connection::connected(const std::shared_ptr<connect_result>& result) 
   attempts_ = 0;
 }
 
-void redis_connection::lost_link(const redis_error& error) {
+void redis_connection::lost_link(const redis_error& error, bool count) {
   std::deque<in_flight_command> waiting = std::move(in_flight_);
   close();
-  options_.metrics->count_error(error.cause);
+  if (count) {
+    options_.metrics->count_error(error.cause);
+  }
   last_error_ = error.message;
   down_since_ = loop_clock::now();
+  last_error_at_ = down_since_;
   backoff_.failed(down_since_);
   attempts_ = 0;
   logger_.warning("lost the connection to Redis; reconnecting with backoff",
@@ -361,10 +386,11 @@ void redis_connection::lost_link(const redis_error& error) {
                    {"redis", options_.endpoint.redacted()},
                    {"cause", error.cause},
                    {"error", error.message}});
-  // Redis may have run these checks; their replies were not read.
+  // Redis may have run these checks; their replies were not read. The failure was counted
+  // once above as an operation, so the checks are not counted again.
   for (in_flight_command& command : waiting) {
     for (redis_check& check : command.checks) {
-      fail(std::move(check), error.cause, error.message);
+      options_.on_failure(std::move(check), error.cause, error.message);
     }
   }
 }

@@ -72,6 +72,8 @@ struct connection_options {
   int index = 0;  // For logs; connection 0 also samples DBSIZE.
   redis_endpoint endpoint;
   std::chrono::milliseconds timeout{50};
+  // Added to the timeout for the longest a command may wait while Redis replies to others.
+  std::chrono::milliseconds queue_timeout{250};
   std::chrono::seconds window{60};
   std::size_t checks_per_script = kDefaultChecksPerScript;
   std::string key_prefix;
@@ -84,6 +86,8 @@ struct connection_options {
   redis_metrics* metrics = nullptr;
   // Open connections of the backend, read from any thread.
   std::atomic<int>* open_count = nullptr;
+  // When any connection of the backend last read a reply. Loop thread only.
+  loop_clock::time_point* last_reply = nullptr;
   check_failure_handler on_failure;
   // Starts a connection attempt whose result reaches connected() on the loop thread.
   std::function<void()> request_connect;
@@ -123,6 +127,8 @@ class redis_connection {
   void close();
 
   const std::string& last_error() const { return last_error_; }
+  // When last_error() happened; the epoch while there was none.
+  loop_clock::time_point last_error_at() const { return last_error_at_; }
 
  private:
   enum class command_kind { checks, ping, dbsize, script_load };
@@ -142,8 +148,13 @@ class redis_connection {
   void handle_reply(reply_ptr reply);
   void handle_run_reply(in_flight_command& run, const redisReply& reply);
   void handle_status_reply(const in_flight_command& command, const redisReply& reply);
-  // Closes the connection after a failure and fails every check waiting on it.
-  void lost_link(const redis_error& error);
+  // Closes the connection after a failure and fails every check waiting on it. `count`
+  // adds the failure to memgov_ratelimit_redis_errors_total under its cause.
+  void lost_link(const redis_error& error, bool count = true);
+  // When the oldest command in flight fails the connection: after the timeout without any
+  // reply from Redis on any connection, or after the timeout plus the queue timeout in all.
+  // A burst that Redis works through keeps replies coming, which is progress, not a stall.
+  loop_clock::time_point reply_deadline() const;
   void fail(redis_check&& check, const std::string& cause, const std::string& error);
 
   connection_options options_;
@@ -164,6 +175,7 @@ class redis_connection {
   std::optional<redis_error> deferred_error_;
   int attempts_ = 0;  // Connection attempts since the connection was last open.
   std::string last_error_ = "no connection attempt yet";
+  loop_clock::time_point last_error_at_{};
   loop_clock::time_point down_since_ = loop_clock::now();
   loop_clock::time_point last_activity_{};
   loop_clock::time_point next_key_sample_{};

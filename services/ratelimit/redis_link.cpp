@@ -135,7 +135,57 @@ std::optional<redis_error> redis_link::connect() {
                                         ": " + reply_text(*reply)};
     }
   }
-  return load_script();
+  if (std::optional<redis_error> not_primary = check_primary()) {
+    return not_primary;
+  }
+  if (std::optional<redis_error> not_loaded = load_script()) {
+    return not_loaded;
+  }
+  return probe_script();
+}
+
+std::optional<redis_error> redis_link::check_primary() {
+  redis_error error;
+  reply_ptr reply = command({"ROLE"}, error);
+  if (!reply) {
+    return error;
+  }
+  // A user whose ACL forbids ROLE is not checked here; the probe run and READONLY replies
+  // still catch a replica.
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
+      reply->element[0]->type != REDIS_REPLY_STRING) {
+    return std::nullopt;
+  }
+  std::string role(reply->element[0]->str, reply->element[0]->len);
+  if (role == "master") {
+    return std::nullopt;
+  }
+  close();
+  return redis_error{"connect", "Redis at " + endpoint_.redacted() + " has the role '" + role +
+                                    "' (ROLE), so it cannot record requests; the URL must name "
+                                    "the primary"};
+}
+
+std::optional<redis_error> redis_link::probe_script() {
+  // The script with no keys decides nothing and writes nothing. It fails when the user may
+  // not run scripts (NOPERM), and blocks while Redis pauses writes (CLIENT PAUSE WRITE), so a
+  // connection that could not decide a check is not counted as open.
+  redis_error error;
+  reply_ptr reply = command({"EVALSHA", script_sha_, "0", window_text_}, error);
+  if (!reply) {
+    return error;
+  }
+  if (is_error_reply(*reply, "NOPERM")) {
+    close();
+    return redis_error{"auth", "the Redis user may not run the rate limit script (" +
+                                   reply_text(*reply) + "); allow EVALSHA, EVAL and SCRIPT"};
+  }
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 0) {
+    close();
+    return redis_error{"script_load",
+                       "a test run of the rate limit script failed: " + reply_text(*reply)};
+  }
+  return std::nullopt;
 }
 
 std::optional<redis_error> redis_link::load_script() {

@@ -48,8 +48,9 @@ class redis_link {
   redis_link(const redis_link&) = delete;
   redis_link& operator=(const redis_link&) = delete;
 
-  // Connects (closing an open connection first), authenticates, selects the database and
-  // loads the script. Returns the failure, or nullopt when the link is open.
+  // Connects (closing an open connection first), authenticates, selects the database, checks
+  // that the server is a primary (ROLE), loads the script and runs it once without keys.
+  // Returns the failure, or nullopt when the link is open and can decide checks.
   std::optional<redis_error> connect();
   void close();
   bool is_open() const { return context_ != nullptr; }
@@ -92,7 +93,9 @@ class redis_link {
   // Appends one EVALSHA deciding calls [begin, end).
   void append_checks(const std::vector<script_call>& calls, std::size_t begin, std::size_t end);
   redis_error take_error(const char* during);
+  std::optional<redis_error> check_primary();
   std::optional<redis_error> load_script();
+  std::optional<redis_error> probe_script();
 
   redis_endpoint endpoint_;
   std::chrono::milliseconds timeout_;

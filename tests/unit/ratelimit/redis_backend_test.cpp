@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <prometheus/registry.h>
@@ -309,6 +310,41 @@ TEST_F(RedisBackendTest, PipelinesBatchesWhileRepliesWait) {
     ASSERT_EQ(decision.wait_for(3s), std::future_status::ready);
     EXPECT_TRUE(decision.get().allowed());
   }
+}
+
+TEST_F(RedisBackendTest, BurstLongerThanTimeoutIsDecided) {
+  // Redis needs far longer than the 20 ms timeout for this burst, but it replies all along,
+  // so no connection is taken for dead.
+  redis_backend_options burst = options();
+  burst.connections = 4;
+  burst.pipeline_depth = 4;
+  burst.batch_max = 2000;
+  burst.timeout = 20ms;
+  burst.queue_timeout = 10000ms;
+  start_connected(burst);
+
+  constexpr int kChecks = 20000;
+  std::atomic<int> allowed{0};
+  std::atomic<int> completed{0};
+  std::string last_error;
+  std::mutex error_mutex;
+  for (int i = 0; i < kChecks; ++i) {
+    backend_->check(make_rate_key("acme", "burst-" + std::to_string(i % 1000)), 1000000,
+                    [&](const limit_decision& decision) {
+                      if (decision.allowed()) {
+                        ++allowed;
+                      } else {
+                        std::lock_guard<std::mutex> lock(error_mutex);
+                        last_error = decision.error;
+                      }
+                      ++completed;
+                    });
+  }
+
+  ASSERT_TRUE(eventually([&] { return completed.load() == kChecks; }, 20s))
+      << completed.load() << " completed";
+  EXPECT_EQ(allowed.load(), kChecks) << "last error: " << last_error;
+  EXPECT_EQ(error_count(registry_, "timeout"), 0);
 }
 
 TEST_F(RedisBackendTest, ReloadsScriptAfterFlush) {

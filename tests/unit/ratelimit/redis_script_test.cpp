@@ -467,6 +467,42 @@ TEST_F(RedisAuthTest, MissingPasswordIsAuthError) {
   EXPECT_NE(error->message.find("NOAUTH"), std::string::npos) << error->message;
 }
 
+TEST_F(RedisScriptTest, ReplicaIsRejectedAtConnect) {
+  // A replica of a primary that does not exist stays read-only and reports "slave" in ROLE.
+  command({"REPLICAOF", "127.0.0.1", std::to_string(testing::free_loopback_port())});
+  redis_link link(server_.endpoint(), 1000ms, 60s);
+  std::optional<redis_error> error = link.connect();
+  command({"REPLICAOF", "NO", "ONE"});
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->cause, "connect");
+  EXPECT_NE(error->message.find("'slave'"), std::string::npos) << error->message;
+  EXPECT_NE(error->message.find("primary"), std::string::npos) << error->message;
+  EXPECT_FALSE(link.is_open());
+}
+
+TEST_F(RedisScriptTest, UserWithoutScriptPermissionIsAuthError) {
+  command({"ACL", "SETUSER", "limited", "on", ">limited-pw", "~*", "+@all", "-evalsha"});
+  redis_endpoint endpoint = parse_redis_url(
+      "redis://limited:limited-pw@127.0.0.1:" + std::to_string(server_.port()) + "/0");
+  redis_link link(endpoint, 1000ms, 60s);
+  std::optional<redis_error> error = link.connect();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->cause, "auth");
+  EXPECT_NE(error->message.find("NOPERM"), std::string::npos) << error->message;
+  EXPECT_EQ(error->message.find("limited-pw"), std::string::npos) << error->message;
+  EXPECT_FALSE(link.is_open());
+}
+
+TEST_F(RedisScriptTest, PausedWritesFailConnect) {
+  command({"CLIENT", "PAUSE", "1000", "WRITE"});
+  redis_link link(server_.endpoint(), 100ms, 60s);
+  std::optional<redis_error> error = link.connect();
+  command({"CLIENT", "UNPAUSE"});
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->cause, "timeout");
+  EXPECT_FALSE(link.is_open());
+}
+
 TEST(RedisLink, ConnectRefusedIsConnectError) {
   redis_endpoint endpoint;
   endpoint.host = "127.0.0.1";
