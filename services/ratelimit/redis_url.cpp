@@ -3,21 +3,12 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "text/hex_digit.hpp"
+
 namespace memgov::ratelimit {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
+using memgov::text::hex_digit_value;
 
 std::string percent_decode(std::string_view text, const char* part) {
   std::string out;
@@ -27,8 +18,8 @@ std::string percent_decode(std::string_view text, const char* part) {
       out.push_back(text[i]);
       continue;
     }
-    int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-    int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+    int high = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+    int low = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       throw std::invalid_argument(std::string("invalid percent-escape in the ") + part +
                                   " of the Redis URL");

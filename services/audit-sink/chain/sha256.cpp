@@ -5,8 +5,12 @@
 
 #include <openssl/evp.h>
 
+#include "text/hex_digit.hpp"
+
 namespace memgov::audit {
 namespace {
+
+using memgov::text::hex_digit_value;
 
 struct md_context_deleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
@@ -22,19 +26,6 @@ struct thread_hasher {
   std::unique_ptr<EVP_MD, md_deleter> md{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
   std::unique_ptr<EVP_MD_CTX, md_context_deleter> context{EVP_MD_CTX_new()};
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -75,8 +66,8 @@ bool parse_hex_digest(std::string_view hex, sha256_digest& out) {
     return false;
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
-    int high = hex_value(hex[2 * i]);
-    int low = hex_value(hex[2 * i + 1]);
+    int high = hex_digit_value(hex[2 * i]);
+    int low = hex_digit_value(hex[2 * i + 1]);
     if (high < 0 || low < 0) {
       return false;
     }

@@ -15,9 +15,12 @@
 
 #include "record/canonical.hpp"
 #include "record/record_format.hpp"
+#include "text/hex_digit.hpp"
 
 namespace memgov::audit {
 namespace {
+
+using memgov::text::hex_digit_value;
 
 // Rows are sent in blocks of about this size, as the text path does.
 constexpr std::size_t kBlockBytes = 1 << 20;
@@ -52,19 +55,6 @@ void append_length(std::string& out, std::size_t length) {
                              "value for its column: '" + std::string(field) + "'");
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 void append_uuid(std::string& out, const char* column, std::string_view text) {
   if (text.size() != 36) {
     damaged(column, text);
@@ -78,7 +68,7 @@ void append_uuid(std::string& out, const char* column, std::string_view text) {
       }
       continue;
     }
-    int value = hex_value(text[i]);
+    int value = hex_digit_value(text[i]);
     if (value < 0) {
       damaged(column, text);
     }

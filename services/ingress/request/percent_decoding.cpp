@@ -1,22 +1,10 @@
 #include "request/percent_decoding.hpp"
 
+#include "text/hex_digit.hpp"
+
 namespace memgov::ingress::request {
-namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
+using memgov::text::hex_digit_value;
 
 bool percent_decode(std::string_view text, plus_sign plus, std::string& out) {
   out.reserve(out.size() + text.size());
@@ -33,8 +21,8 @@ bool percent_decode(std::string_view text, plus_sign plus, std::string& out) {
     if (text.size() - i < 3) {
       return false;
     }
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
+    const int high = hex_digit_value(text[i + 1]);
+    const int low = hex_digit_value(text[i + 2]);
     if (high < 0 || low < 0) {
       return false;
     }
