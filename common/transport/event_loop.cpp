@@ -114,7 +114,8 @@ event_loop::event_loop(caf::actor_system& system, std::string name)
 
 void event_loop::add(std::shared_ptr<poll_source> source) {
   if (core_->started.load()) {
-    throw std::logic_error("event_loop::add after start() on loop " + core_->name);
+    throw std::logic_error("event_loop::add called after start() on loop " + core_->name +
+                           "; add every source before starting the loop");
   }
   core_->sources.push_back(std::move(source));
 }

@@ -8,7 +8,7 @@
 // at once instead of queueing; the client then tries the next peer.
 //
 // A call goes to the connected peer with the fewest calls in flight; peers
-// that tie take turns. When no answer arrives within the timeout it is sent
+// that tie take turns. When no reply arrives within the timeout it is sent
 // once more to another peer (if `retries` allows and one is connected); after
 // that it completes with call_status::timed_out. A call never waits longer
 // than timeout * (retries + 1).

@@ -89,7 +89,7 @@ class stage_server {
   int slot() const;
 
   // Stops reading requests and drops replies not yet sent; requests in
-  // flight get no answer. A loop of its own stops too and closes the socket;
+  // flight get no reply. A loop of its own stops too and closes the socket;
   // on a shared loop the socket is closed when that loop stops.
   void stop();
 

@@ -1,8 +1,8 @@
 // One Redis connection of the Redis backend, driven by the backend's event loop.
 //
-// A batch of checks is sent as pipelined script runs at once, also while replies to earlier
-// batches are outstanding (up to the pipeline depth the backend allows), and replies are
-// matched to checks in order. A command without a reply within the timeout, or a failed
+// A batch of checks is sent at once as pipelined script runs, also while replies to earlier
+// batches are outstanding, up to the pipeline depth the backend allows. Replies are matched
+// to checks in order. A command without a reply in time (see reply_deadline()), or a failed
 // read or write, closes the connection and fails the checks waiting on it. While closed it
 // reconnects with exponential backoff through the connector. An idle open connection sends
 // PING every health interval, and connection 0 sends DBSIZE as often for

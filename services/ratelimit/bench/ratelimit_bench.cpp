@@ -418,8 +418,50 @@ class stage_process {
   pid_t pid_ = -1;
 };
 
-// Keeps `in_flight` calls outstanding: each completion issues the next call. Completions run
-// on the client's socket thread only, so the counters need no lock.
+// The outcomes of the measured calls of one run. Completions run on the client's socket
+// thread only, so the counters need no lock.
+struct call_tally {
+  std::vector<std::int64_t> samples;  // Latencies in nanoseconds.
+  std::uint64_t completed = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t denied = 0;
+  std::string last_error;
+
+  void record(std::int64_t latency_ns, const transport::call_result& result) {
+    ++completed;
+    samples.push_back(latency_ns);
+    if (result.status != transport::call_status::ok) {
+      ++errors;
+      last_error = result.error;
+    } else if (auto reply = result.reply->body_as<protocol::ratelimit_reply>();
+               !reply || !reply->allowed) {
+      ++denied;
+    }
+  }
+};
+
+// Builds the printed line of a run that measured `tally` for `seconds`. `note` comes first in
+// the note column.
+measurement summarize(std::string name, call_tally& tally, double seconds, std::string note) {
+  measurement result;
+  result.name = std::move(name);
+  result.operations_per_second = static_cast<double>(tally.completed) / seconds;
+  set_latencies(result, tally.samples);
+  result.errors = tally.errors;
+  result.note = std::move(note);
+  auto add = [&](const std::string& part) {
+    result.note += (result.note.empty() ? "" : "; ") + part;
+  };
+  if (tally.denied > 0) {
+    add(std::to_string(tally.denied) + " denied");
+  }
+  if (!tally.last_error.empty()) {
+    add("last error: " + tally.last_error);
+  }
+  return result;
+}
+
+// Keeps `in_flight` calls outstanding: each completion issues the next call.
 class closed_loop {
  public:
   closed_loop(transport::stage_client& client, int keys) : client_(client), keys_(keys) {}
@@ -434,13 +476,7 @@ class closed_loop {
   void finish() { stopping_.store(true); }
   bool drained() const { return outstanding_.load() == 0; }
 
-  // How late the sender issued each measured call, which the latencies include.
-  std::vector<std::int64_t> send_lags;
-  std::vector<std::int64_t> samples;
-  std::uint64_t completed = 0;
-  std::uint64_t errors = 0;
-  std::uint64_t denied = 0;
-  std::string last_error;
+  call_tally tally;
 
  private:
   void issue() {
@@ -454,15 +490,7 @@ class closed_loop {
 
   void done(clock_type::time_point started, const transport::call_result& result) {
     if (measuring_.load(std::memory_order_relaxed)) {
-      ++completed;
-      samples.push_back(nanoseconds_since(started));
-      if (result.status != transport::call_status::ok) {
-        ++errors;
-        last_error = result.error;
-      } else if (auto reply = result.reply->body_as<protocol::ratelimit_reply>();
-                 !reply || !reply->allowed) {
-        ++denied;
-      }
+      tally.record(nanoseconds_since(started), result);
     }
     --outstanding_;
     if (!stopping_.load(std::memory_order_relaxed)) {
@@ -493,26 +521,14 @@ measurement run_load(transport::stage_client& client, const bench_options& optio
     std::this_thread::sleep_for(10ms);
   }
 
-  measurement result;
-  result.name =
-      "memgov-ratelimit " + backend + " backend, " + std::to_string(in_flight) + " calls in flight";
-  result.operations_per_second = static_cast<double>(loop.completed) / elapsed;
-  set_latencies(result, loop.samples);
-  result.errors = loop.errors;
-  if (loop.denied > 0) {
-    result.note = std::to_string(loop.denied) + " denied";
-  }
-  if (!loop.last_error.empty()) {
-    result.note +=
-        (result.note.empty() ? "" : "; ") + std::string("last error: ") + loop.last_error;
-  }
-  return result;
+  return summarize(
+      "memgov-ratelimit " + backend + " backend, " + std::to_string(in_flight) + " calls in flight",
+      loop.tally, elapsed, "");
 }
 
 // Sends calls at a fixed rate from its own thread, whatever the replies do. Each call is
 // measured from the time it was due, not from when the sender got to it, so a stall of the
 // sender, the stage or Redis counts against every call it delayed (as wrk2 measures).
-// Completions run on the client's socket thread only, so the counters need no lock.
 class open_loop {
  public:
   open_loop(transport::stage_client& client, int keys) : client_(client), keys_(keys) {}
@@ -551,13 +567,10 @@ class open_loop {
 
   bool drained() const { return outstanding_.load() == 0; }
 
-  // How late the sender issued each measured call, which the latencies include.
+  // How late the sender issued each measured call, which the latencies include. Written by
+  // the sending thread only.
   std::vector<std::int64_t> send_lags;
-  std::vector<std::int64_t> samples;
-  std::uint64_t completed = 0;
-  std::uint64_t errors = 0;
-  std::uint64_t denied = 0;
-  std::string last_error;
+  call_tally tally;
 
  private:
   void issue(clock_type::time_point scheduled, bool measured) {
@@ -567,22 +580,10 @@ class open_loop {
                  protocol::ratelimit_request{"bench", "bench-tenant", actor, "agent-reader"},
                  [this, scheduled, measured](transport::call_result result) {
                    if (measured) {
-                     record(scheduled, result);
+                     tally.record(nanoseconds_since(scheduled), result);
                    }
                    --outstanding_;
                  });
-  }
-
-  void record(clock_type::time_point scheduled, const transport::call_result& result) {
-    ++completed;
-    samples.push_back(nanoseconds_since(scheduled));
-    if (result.status != transport::call_status::ok) {
-      ++errors;
-      last_error = result.error;
-    } else if (auto reply = result.reply->body_as<protocol::ratelimit_reply>();
-               !reply || !reply->allowed) {
-      ++denied;
-    }
   }
 
   transport::stage_client& client_;
@@ -603,23 +604,12 @@ measurement run_rate(transport::stage_client& client, const bench_options& optio
     std::this_thread::sleep_for(10ms);
   }
 
-  measurement result;
-  result.name = "memgov-ratelimit " + backend + " backend, " + std::to_string(rate) + "/s offered";
-  result.operations_per_second =
-      static_cast<double>(loop.completed) / std::chrono::duration<double>(seconds).count();
-  set_latencies(result, loop.samples);
-  result.errors = loop.errors;
   char lag[96];
   std::snprintf(lag, sizeof(lag), "sender late by p50 %.1f us, p99 %.1f us",
                 quantile_us(loop.send_lags, 0.50), quantile_us(loop.send_lags, 0.99));
-  result.note = lag;
-  if (loop.denied > 0) {
-    result.note += "; " + std::to_string(loop.denied) + " denied";
-  }
-  if (!loop.last_error.empty()) {
-    result.note += "; last error: " + loop.last_error;
-  }
-  return result;
+  return summarize(
+      "memgov-ratelimit " + backend + " backend, " + std::to_string(rate) + "/s offered",
+      loop.tally, std::chrono::duration<double>(seconds).count(), lag);
 }
 
 std::vector<measurement> measure_stage(const bench_options& options, const std::string& backend) {

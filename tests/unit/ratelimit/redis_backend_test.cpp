@@ -95,11 +95,17 @@ class RedisBackendTest : public testing::RedisTest {
         << "open connections: " << backend_->open_connections();
   }
 
-  limit_decision check(const std::string& actor, std::uint32_t limit) {
+  // Starts a check of acme's `actor` without waiting for its decision.
+  std::future<limit_decision> check_async(const std::string& actor, std::uint32_t limit) {
     auto promise = std::make_shared<std::promise<limit_decision>>();
     auto future = promise->get_future();
     backend_->check(make_rate_key("acme", actor), limit,
                     [promise](const limit_decision& decision) { promise->set_value(decision); });
+    return future;
+  }
+
+  limit_decision check(const std::string& actor, std::uint32_t limit) {
+    std::future<limit_decision> future = check_async(actor, limit);
     if (future.wait_for(3s) != std::future_status::ready) {
       ADD_FAILURE() << "the backend did not call back within 3 s";
       return {};
@@ -113,6 +119,18 @@ class RedisBackendTest : public testing::RedisTest {
     std::optional<redis_error> error = link->connect();
     EXPECT_FALSE(error) << error->message;
     return link;
+  }
+
+  // Sends CLIENT PAUSE for `milliseconds` in `mode` (ALL or WRITE) on a connection of its own.
+  void pause_redis(const std::string& milliseconds, const std::string& mode) {
+    redis_error error;
+    ASSERT_TRUE(admin_link()->command({"CLIENT", "PAUSE", milliseconds, mode}, error))
+        << error.message;
+  }
+
+  // Batches the backend has sent to Redis.
+  std::uint64_t batches_sent() const {
+    return redis_metrics_.batch_size.Collect().histogram.sample_count;
   }
 
   prometheus::Registry registry_;
@@ -265,21 +283,15 @@ TEST_F(RedisBackendTest, StaleQueuedChecksFailWithoutRedis) {
   single.pipeline_depth = 1;
   single.queue_timeout = 1ms;
   start_connected(single);
-  std::unique_ptr<redis_link> admin = admin_link();
-  redis_error error;
-  ASSERT_TRUE(admin->command({"CLIENT", "PAUSE", "1000", "ALL"}, error)) << error.message;
+  ASSERT_NO_FATAL_FAILURE(pause_redis("1000", "ALL"));
 
-  auto first = std::make_shared<std::promise<limit_decision>>();
-  backend_->check(make_rate_key("acme", "first"), 5,
-                  [first](const limit_decision& decision) { first->set_value(decision); });
-  ASSERT_TRUE(eventually([&] {
-    return redis_metrics_.batch_size.Collect().histogram.sample_count == 1;
-  })) << "the first check was not sent";
+  std::future<limit_decision> first = check_async("first", 5);
+  ASSERT_TRUE(eventually([&] { return batches_sent() == 1; })) << "the first check was not sent";
   limit_decision queued = check("queued", 5);
   EXPECT_EQ(queued.result, outcome::store_unavailable);
   EXPECT_NE(queued.error.find("ratelimit.redis_queue_timeout_ms"), std::string::npos)
       << queued.error;
-  EXPECT_EQ(first->get_future().get().result, outcome::store_unavailable);
+  EXPECT_EQ(first.get().result, outcome::store_unavailable);
   EXPECT_GE(error_count(registry_, "queue_timeout"), 1);
 }
 
@@ -291,20 +303,13 @@ TEST_F(RedisBackendTest, PipelinesBatchesWhileRepliesWait) {
   deep.pipeline_depth = 2;
   deep.timeout = 2000ms;
   start_connected(deep);
-  std::unique_ptr<redis_link> admin = admin_link();
-  redis_error error;
-  ASSERT_TRUE(admin->command({"CLIENT", "PAUSE", "300", "WRITE"}, error)) << error.message;
+  ASSERT_NO_FATAL_FAILURE(pause_redis("300", "WRITE"));
 
   std::vector<std::future<limit_decision>> decisions;
   for (const char* actor : {"first", "second"}) {
-    auto promise = std::make_shared<std::promise<limit_decision>>();
-    decisions.push_back(promise->get_future());
-    backend_->check(make_rate_key("acme", actor), 5,
-                    [promise](const limit_decision& decision) { promise->set_value(decision); });
-    ASSERT_TRUE(eventually([&] {
-      return redis_metrics_.batch_size.Collect().histogram.sample_count == decisions.size();
-    })) << "batch "
-        << decisions.size() << " was not sent while the earlier one waited";
+    decisions.push_back(check_async(actor, 5));
+    ASSERT_TRUE(eventually([&] { return batches_sent() == decisions.size(); }))
+        << "batch " << decisions.size() << " was not sent while the earlier one waited";
   }
   for (auto& decision : decisions) {
     ASSERT_EQ(decision.wait_for(3s), std::future_status::ready);

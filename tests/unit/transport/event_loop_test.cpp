@@ -28,8 +28,8 @@ class recording_source : public poll_source {
   ~recording_source() override { ::close(fd_); }
 
   void make_readable() {
-    std::uint64_t one = 1;
-    ASSERT_EQ(::write(fd_, &one, sizeof(one)), static_cast<ssize_t>(sizeof(one)));
+    std::uint64_t increment = 1;
+    ASSERT_EQ(::write(fd_, &increment, sizeof(increment)), static_cast<ssize_t>(sizeof(increment)));
   }
 
   void add_poll_items(std::vector<zmq::pollitem_t>& items) override {

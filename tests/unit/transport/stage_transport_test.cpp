@@ -44,6 +44,14 @@ request_handler echo_handler(std::atomic<int>* calls) {
   };
 }
 
+// Waits up to 2 s until `count` replicas have answered the client's pings.
+int wait_for_reachable(const stage_client& client, int count) {
+  for (int i = 0; i < 100 && client.reachable_peers() < count; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  return client.reachable_peers();
+}
+
 call_result call_and_wait(stage_client& client, const std::string& tenant,
                           std::chrono::milliseconds wait = 3s) {
   auto promise = std::make_shared<std::promise<call_result>>();
@@ -166,10 +174,7 @@ TEST(StageTransport, CallsMoveToSurvivingReplica) {
   stage_client client(runtime.system(), options_for(base), nullptr);
 
   // Wait until both replicas have answered pings, then stop one.
-  for (int i = 0; i < 100 && client.reachable_peers() < 2; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_EQ(client.reachable_peers(), 2);
+  ASSERT_EQ(wait_for_reachable(client, 2), 2);
   first->stop();
   first.reset();
 
@@ -193,10 +198,7 @@ TEST(StageTransport, IdleReplicasTakeTurns) {
   stage_server second(runtime.system(), {"ratelimit", range_of(base), nullptr},
                       echo_handler(&second_calls));
   stage_client client(runtime.system(), options_for(base), nullptr);
-  for (int i = 0; i < 100 && client.reachable_peers() < 2; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_EQ(client.reachable_peers(), 2);
+  ASSERT_EQ(wait_for_reachable(client, 2), 2);
 
   // One call at a time, so every call finds both replicas with none in flight.
   for (int i = 0; i < 20; ++i) {
